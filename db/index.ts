@@ -1,0 +1,168 @@
+/**
+ * The database client. PostgreSQL through postgres.js when DATABASE_URL is
+ * set, otherwise embedded PGlite persisted in PGLITE_DIR (default
+ * `.data/pglite`). Migrations from db/migrations are applied before the first
+ * query is answered.
+ *
+ * The instance lives on `globalThis`: Next.js may load this module more than
+ * once in one process (the instrumentation hook and each route bundle), and
+ * two PGlite instances on one directory would silently corrupt it.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { PGlite } from "@electric-sql/pglite";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { Sql } from "postgres";
+import { env } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import * as schema from "./schema";
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction handle; it has the same query API as `Db`. */
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+
+export type DbHandle = {
+  db: Db;
+  driver: "pglite" | "postgres";
+  /** The underlying client, for streaming reads that need driver features. */
+  pglite?: PGlite;
+  sql?: Sql;
+  close(): Promise<void>;
+};
+
+const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
+// Any constant works; it only has to be the same for every instance of the app.
+const MIGRATION_LOCK_ID = 727_401_001;
+
+const globalForDb = globalThis as unknown as { __takeoffDb?: Promise<DbHandle> };
+
+/** The process-wide database, opened and migrated on first use. */
+export function getDbHandle(): Promise<DbHandle> {
+  if (!globalForDb.__takeoffDb) {
+    globalForDb.__takeoffDb = openDatabase().catch((err) => {
+      globalForDb.__takeoffDb = undefined;
+      throw err;
+    });
+  }
+  return globalForDb.__takeoffDb;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDbHandle()).db;
+}
+
+/** Closes the process-wide database (tests, graceful shutdown). */
+export async function closeDb(): Promise<void> {
+  const pending = globalForDb.__takeoffDb;
+  globalForDb.__takeoffDb = undefined;
+  if (pending) await (await pending).close();
+}
+
+async function openDatabase(): Promise<DbHandle> {
+  return env.DATABASE_URL ? openPostgres(env.DATABASE_URL) : openPglite(pgliteDir());
+}
+
+export function pgliteDir(): string {
+  return env.PGLITE_DIR ?? path.join(env.DATA_DIR, "pglite");
+}
+
+async function openPostgres(url: string): Promise<DbHandle> {
+  const { default: postgres } = await import("postgres");
+  const { drizzle } = await import("drizzle-orm/postgres-js");
+  const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+  const sql = postgres(url, {
+    max: env.DATABASE_POOL_SIZE,
+    onnotice: () => {},
+    // Timestamps come back as Date objects in UTC whatever the host zone is.
+    connection: { TimeZone: "UTC" },
+  });
+
+  // Several app instances may start at once: one migrates, the others wait.
+  // A dedicated one-connection client keeps the advisory lock on one session.
+  const migrator = postgres(url, { max: 1, onnotice: () => {}, connection: { TimeZone: "UTC" } });
+  try {
+    await migrator`select pg_advisory_lock(${MIGRATION_LOCK_ID})`;
+    await migrate(drizzle(migrator, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await migrator.end({ timeout: 5 });
+  }
+
+  const db = drizzle(sql, { schema }) as unknown as Db;
+  return { db, driver: "postgres", sql, close: () => sql.end({ timeout: 5 }) };
+}
+
+async function openPglite(dir: string): Promise<DbHandle> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+
+  const inMemory = dir.startsWith("memory://");
+  let releaseLock = () => {};
+  if (!inMemory) {
+    // PGlite creates only the last folder of its path and takes no lock itself.
+    fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
+    releaseLock = acquireDirectoryLock(dir);
+  }
+
+  const client = await PGlite.create(inMemory ? undefined : dir);
+  const db = drizzle(client, { schema });
+  await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
+  logger.debug("database ready", { driver: "pglite", dir });
+
+  return {
+    db: db as unknown as Db,
+    driver: "pglite",
+    pglite: client,
+    close: async () => {
+      await client.close();
+      releaseLock();
+    },
+  };
+}
+
+/**
+ * One process owns a PGlite directory. A lock file next to it records the
+ * owner's pid; a second live process is refused with a clear message, a stale
+ * lock (its process is gone) is taken over.
+ */
+function acquireDirectoryLock(dir: string): () => void {
+  const lockPath = `${path.resolve(dir)}.lock`;
+  const tryCreate = () => {
+    fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
+  };
+  try {
+    tryCreate();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
+    if (owner && owner !== process.pid && isAlive(owner)) {
+      throw new Error(
+        `The embedded database at ${dir} is already in use by process ${owner}. ` +
+          `PGlite allows one process per directory: stop that process, or set PGLITE_DIR (or DATABASE_URL) for this one.`,
+      );
+    }
+    fs.rmSync(lockPath, { force: true });
+    tryCreate();
+  }
+  const release = () => {
+    try {
+      if (fs.readFileSync(lockPath, "utf8").trim() === String(process.pid)) fs.rmSync(lockPath, { force: true });
+    } catch {
+      // already gone
+    }
+  };
+  process.once("exit", release);
+  return release;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export { schema };

@@ -1,0 +1,396 @@
+/**
+ * The whole data model (SPEC §3): auth tables (better-auth), host takeoff data,
+ * exports and their audit trail. Each table keeps its enums, indexes and
+ * relations beside it. Migrations are generated from this file with
+ * `npm run db:generate` and committed under db/migrations.
+ */
+import { relations, sql } from "drizzle-orm";
+import {
+  bigint,
+  boolean,
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgEnum,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => ts("created_at").notNull().defaultNow();
+const updatedAt = () => ts("updated_at").notNull().defaultNow();
+
+// ---------------------------------------------------------------------------
+// Auth (better-auth core schema + the api-key plugin's table). Ids are text
+// because better-auth mints them.
+// ---------------------------------------------------------------------------
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  email: text("email").notNull().unique(),
+  emailVerified: boolean("email_verified").notNull().default(false),
+  image: text("image"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    expiresAt: ts("expires_at").notNull(),
+    token: text("token").notNull().unique(),
+    ipAddress: text("ip_address"),
+    userAgent: text("user_agent"),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("sessions_user_id_idx").on(t.userId)],
+);
+
+export const accounts = pgTable(
+  "accounts",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull(),
+    providerId: text("provider_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    accessToken: text("access_token"),
+    refreshToken: text("refresh_token"),
+    idToken: text("id_token"),
+    accessTokenExpiresAt: ts("access_token_expires_at"),
+    refreshTokenExpiresAt: ts("refresh_token_expires_at"),
+    scope: text("scope"),
+    password: text("password"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("accounts_user_id_idx").on(t.userId)],
+);
+
+export const verifications = pgTable(
+  "verifications",
+  {
+    id: text("id").primaryKey(),
+    identifier: text("identifier").notNull(),
+    value: text("value").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("verifications_identifier_idx").on(t.identifier)],
+);
+
+/** API keys (better-auth api-key plugin). Only the hash of a key is stored. */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    configId: text("config_id").notNull().default("default"),
+    name: text("name"),
+    start: text("start"),
+    prefix: text("prefix"),
+    key: text("key").notNull(),
+    referenceId: text("reference_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    refillInterval: integer("refill_interval"),
+    refillAmount: integer("refill_amount"),
+    lastRefillAt: ts("last_refill_at"),
+    enabled: boolean("enabled").default(true),
+    rateLimitEnabled: boolean("rate_limit_enabled").default(true),
+    rateLimitTimeWindow: integer("rate_limit_time_window"),
+    rateLimitMax: integer("rate_limit_max"),
+    requestCount: integer("request_count").default(0),
+    remaining: integer("remaining"),
+    lastRequest: ts("last_request"),
+    expiresAt: ts("expires_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    permissions: text("permissions"),
+    metadata: text("metadata"),
+  },
+  (t) => [
+    uniqueIndex("api_keys_key_idx").on(t.key),
+    index("api_keys_reference_id_idx").on(t.referenceId),
+    index("api_keys_config_id_idx").on(t.configId),
+  ],
+);
+
+// ---------------------------------------------------------------------------
+// Host data: projects → documents → pages; conditions → measurements.
+// ---------------------------------------------------------------------------
+
+export const projects = pgTable(
+  "projects",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description"),
+    clientName: text("client_name"),
+    address: text("address"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("projects_user_created_idx").on(t.userId, t.createdAt.desc(), t.id.desc())],
+);
+
+export const documents = pgTable(
+  "documents",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    pageCount: integer("page_count").notNull().default(0),
+    /** Import order within the project. */
+    position: integer("position").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("documents_project_idx").on(t.projectId, t.position)],
+);
+
+export const pages = pgTable(
+  "pages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    documentId: uuid("document_id")
+      .notNull()
+      .references(() => documents.id, { onDelete: "cascade" }),
+    pageNumber: integer("page_number"),
+    sheetNumber: text("sheet_number"),
+    sheetTitle: text("sheet_title"),
+  },
+  (t) => [index("pages_document_idx").on(t.documentId, t.pageNumber)],
+);
+
+export const MEASUREMENT_TYPES = ["linear", "area", "volume", "count"] as const;
+export const measurementType = pgEnum("measurement_type", MEASUREMENT_TYPES);
+
+export const conditions = pgTable(
+  "conditions",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    projectId: uuid("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description"),
+    scope: text("scope"),
+    category: text("category"),
+    measurementType: measurementType("measurement_type").notNull(),
+    unit: text("unit").notNull(),
+    color: text("color"),
+    depth: doublePrecision("depth"),
+    thickness: doublePrecision("thickness"),
+    building: text("building"),
+    area: text("area"),
+    elevation: text("elevation"),
+    sortOrder: integer("sort_order").notNull().default(0),
+    materialCost: doublePrecision("material_cost"),
+    laborCost: doublePrecision("labor_cost"),
+    equipmentCost: doublePrecision("equipment_cost"),
+    subcontractCost: doublePrecision("subcontract_cost"),
+    otherCost: doublePrecision("other_cost"),
+    totalCost: doublePrecision("total_cost"),
+    unitCost: doublePrecision("unit_cost"),
+    totalLaborHours: doublePrecision("total_labor_hours"),
+    overheadPercent: doublePrecision("overhead_percent"),
+    profitPercent: doublePrecision("profit_percent"),
+    totalWithMarkup: doublePrecision("total_with_markup"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("conditions_project_idx").on(t.projectId, t.sortOrder)],
+);
+
+export const GEOMETRY_TYPES = ["line", "polyline", "polygon", "rectangle", "circle", "point"] as const;
+export const geometryType = pgEnum("geometry_type", GEOMETRY_TYPES);
+
+export const measurements = pgTable(
+  "measurements",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    conditionId: uuid("condition_id")
+      .notNull()
+      .references(() => conditions.id, { onDelete: "cascade" }),
+    pageId: uuid("page_id").references(() => pages.id, { onDelete: "set null" }),
+    geometryType: geometryType("geometry_type").notNull(),
+    geometry: jsonb("geometry").notNull(),
+    quantity: doublePrecision("quantity").notNull(),
+    unit: text("unit").notNull(),
+    isAiGenerated: boolean("is_ai_generated").notNull().default(false),
+    isVerified: boolean("is_verified").notNull().default(false),
+    notes: text("notes"),
+    /** Insertion order (import order across the project). */
+    position: bigint("position", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [
+    index("measurements_condition_idx").on(t.conditionId, t.position),
+    index("measurements_page_idx").on(t.pageId),
+  ],
+);
+
+// ---------------------------------------------------------------------------
+// Exports and their audit trail.
+// ---------------------------------------------------------------------------
+
+export const EXPORT_FORMATS = ["csv", "excel", "pdf", "json", "ost"] as const;
+export const EXPORT_TYPES = ["document_export", "project_export"] as const;
+export const EXPORT_STATUSES = ["pending", "processing", "completed", "failed", "cancelled", "expired"] as const;
+export const ERROR_KINDS = ["user", "system", "timeout"] as const;
+export const EXPORT_EVENT_TYPES = [
+  "created",
+  "started",
+  "completed",
+  "failed",
+  "retried",
+  "cancelled",
+  "downloaded",
+  "expired",
+  "deleted",
+] as const;
+
+export const exportFormat = pgEnum("export_format", EXPORT_FORMATS);
+export const exportType = pgEnum("export_type", EXPORT_TYPES);
+export const exportStatus = pgEnum("export_status", EXPORT_STATUSES);
+export const errorKind = pgEnum("error_kind", ERROR_KINDS);
+export const exportEventType = pgEnum("export_event_type", EXPORT_EVENT_TYPES);
+
+export const exports = pgTable(
+  "exports",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    type: exportType("type").notNull(),
+    // No foreign keys to host data: deleting a project removes its exports in
+    // the service (files first), and a running job must notice a vanished
+    // source instead of having its row disappear under it.
+    projectId: uuid("project_id").notNull(),
+    documentId: uuid("document_id"),
+    name: text("name").notNull(),
+    description: text("description"),
+    format: exportFormat("format").notNull(),
+    options: jsonb("options").notNull().$type<Record<string, unknown>>().default({}),
+    status: exportStatus("status").notNull().default("pending"),
+    progress: integer("progress").notNull().default(0),
+    progressStep: text("progress_step"),
+    rowsTotal: integer("rows_total"),
+    recordsCount: integer("records_count").notNull().default(0),
+    fileKey: text("file_key"),
+    fileName: text("file_name"),
+    fileSize: bigint("file_size", { mode: "number" }),
+    contentType: text("content_type"),
+    checksumSha256: text("checksum_sha256"),
+    errorMessage: text("error_message"),
+    errorKind: errorKind("error_kind"),
+    attempts: integer("attempts").notNull().default(0),
+    warnings: jsonb("warnings").notNull().$type<string[]>().default([]),
+    downloadCount: integer("download_count").notNull().default(0),
+    lastDownloadedAt: ts("last_downloaded_at"),
+    idempotencyKey: text("idempotency_key"),
+    /** Hash of the normalised request, for idempotency-key reuse checks and de-duplication. */
+    requestHash: text("request_hash"),
+    taskId: uuid("task_id").notNull().defaultRandom(),
+    heartbeatAt: ts("heartbeat_at"),
+    expiresAt: ts("expires_at"),
+    startedAt: ts("started_at"),
+    completedAt: ts("completed_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("exports_user_created_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
+    index("exports_user_status_idx").on(t.userId, t.status),
+    index("exports_project_idx").on(t.projectId, t.createdAt.desc()),
+    uniqueIndex("exports_task_id_idx").on(t.taskId),
+    uniqueIndex("exports_user_idempotency_idx")
+      .on(t.userId, t.idempotencyKey)
+      .where(sql`${t.idempotencyKey} is not null`),
+    index("exports_active_idx")
+      .on(t.status, t.heartbeatAt)
+      .where(sql`${t.status} in ('pending', 'processing')`),
+    index("exports_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'completed'`),
+  ],
+);
+
+export const exportEvents = pgTable(
+  "export_events",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    // Deliberately no foreign key: the audit trail survives deletion.
+    exportId: uuid("export_id").notNull(),
+    userId: text("user_id").notNull(),
+    type: exportEventType("type").notNull(),
+    data: jsonb("data").notNull().$type<Record<string, unknown>>().default({}),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("export_events_export_idx").on(t.exportId, t.createdAt)],
+);
+
+/** Storage objects whose deletion failed; the cleanup job retries them. */
+export const storageDeletions = pgTable("storage_deletions", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  fileKey: text("file_key").notNull().unique(),
+  attempts: integer("attempts").notNull().default(0),
+  lastError: text("last_error"),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+// ---------------------------------------------------------------------------
+// Relations (for db.query.*)
+// ---------------------------------------------------------------------------
+
+export const projectsRelations = relations(projects, ({ many }) => ({
+  documents: many(documents),
+  conditions: many(conditions),
+}));
+export const documentsRelations = relations(documents, ({ one, many }) => ({
+  project: one(projects, { fields: [documents.projectId], references: [projects.id] }),
+  pages: many(pages),
+}));
+export const pagesRelations = relations(pages, ({ one, many }) => ({
+  document: one(documents, { fields: [pages.documentId], references: [documents.id] }),
+  measurements: many(measurements),
+}));
+export const conditionsRelations = relations(conditions, ({ one, many }) => ({
+  project: one(projects, { fields: [conditions.projectId], references: [projects.id] }),
+  measurements: many(measurements),
+}));
+export const measurementsRelations = relations(measurements, ({ one }) => ({
+  condition: one(conditions, { fields: [measurements.conditionId], references: [conditions.id] }),
+  page: one(pages, { fields: [measurements.pageId], references: [pages.id] }),
+}));
+
+export type Project = typeof projects.$inferSelect;
+export type Document = typeof documents.$inferSelect;
+export type Page = typeof pages.$inferSelect;
+export type Condition = typeof conditions.$inferSelect;
+export type Measurement = typeof measurements.$inferSelect;
+export type ExportRow = typeof exports.$inferSelect;
+export type ExportEventRow = typeof exportEvents.$inferSelect;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+export type ExportType = (typeof EXPORT_TYPES)[number];
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+export type ExportEventType = (typeof EXPORT_EVENT_TYPES)[number];

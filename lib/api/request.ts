@@ -1,0 +1,89 @@
+/**
+ * Reading request input: JSON bodies with a size cap, strict UTF-8 and a
+ * content-type check; query strings and path ids through zod.
+ */
+import { z } from "zod";
+import { AppError, validationError } from "./errors";
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024; // 1 MB (SPEC §5.2)
+
+/** Reads the body as text, refusing more than `limit` bytes without buffering past it. */
+async function readBodyText(req: Request, limit: number): Promise<string> {
+  const declared = Number(req.headers.get("content-length") ?? "NaN");
+  if (Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+  if (!req.body) return "";
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooLarge(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = Buffer.concat(chunks);
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new AppError("invalid_json", "The request body is not valid UTF-8.");
+  }
+}
+
+function tooLarge(limit: number) {
+  const mb = limit / (1024 * 1024);
+  return new AppError("payload_too_large", `The request body is larger than the ${mb} MB limit.`);
+}
+
+/**
+ * Parses a JSON body against `schema`. Wrong content type or malformed JSON is
+ * 400 `invalid_json`; schema errors are 422 with JSON paths. An empty body is
+ * treated as `{}` when `allowEmpty` (for POSTs whose fields are all optional).
+ */
+export async function readJson<S extends z.ZodType>(
+  req: Request,
+  schema: S,
+  opts: { limit?: number; allowEmpty?: boolean } = {},
+): Promise<z.output<S>> {
+  const limit = opts.limit ?? DEFAULT_BODY_LIMIT;
+  const text = await readBodyText(req, limit);
+  let data: unknown;
+  if (text.trim() === "" && opts.allowEmpty) {
+    data = {};
+  } else {
+    const type = req.headers.get("content-type") ?? "";
+    if (!/^application\/([\w.+-]+\+)?json\b/i.test(type.trim())) {
+      throw new AppError("invalid_json", "Send a JSON body with Content-Type: application/json.");
+    }
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new AppError("invalid_json", "The request body is not valid JSON.");
+    }
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** Parses the query string against `schema` (single values; repeated keys take the last). */
+export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
+  const params = new URL(req.url).searchParams;
+  const obj: Record<string, string> = {};
+  for (const [k, v] of params) obj[k] = v;
+  const parsed = schema.safeParse(obj);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+const UUID = z.string().uuid();
+
+/** A path id that is not a UUID is a 404, exactly like a missing row (SPEC §5). */
+export function parseId(value: unknown, what: string): string {
+  const parsed = UUID.safeParse(value);
+  if (!parsed.success) throw new AppError("not_found", `${what} not found`);
+  return parsed.data.toLowerCase();
+}

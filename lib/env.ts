@@ -1,0 +1,97 @@
+/**
+ * The only reader of `process.env`. Every variable is validated with zod when
+ * this module is first imported (the instrumentation hook imports it at
+ * start-up), so a bad value stops the server with a message naming the
+ * variable. `.env.example` documents each one with its default.
+ */
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
+
+const int = (def: number, min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max).default(def);
+
+const url = z
+  .string()
+  .url()
+  .optional()
+  .or(z.literal("").transform(() => undefined));
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+
+  /** Public URL of the app; used for auth callbacks, absolute links and trusted origins. */
+  APP_URL: z.string().url().default("http://localhost:3000"),
+  /** Secret for sessions and signed storage URLs. Generated and kept in DATA_DIR when unset in the embedded mode. */
+  APP_SECRET: optionalString.pipe(z.string().min(32, "must be at least 32 characters").optional()),
+
+  /** Where the embedded mode keeps its database, files and generated secret. */
+  DATA_DIR: z.string().default(".data"),
+  /** PGlite directory for the embedded mode (default DATA_DIR/pglite); `memory://` keeps it in memory. */
+  PGLITE_DIR: optionalString,
+  /** PostgreSQL connection string; when unset the embedded PGlite database is used. */
+  DATABASE_URL: url,
+  /** Connections in the PostgreSQL pool. */
+  DATABASE_POOL_SIZE: int(10, 1, 200),
+  /** Seed the demo account and projects on start-up (default: on in the embedded mode only). */
+  SEED_DEMO: bool.optional(),
+
+  /** Local directory for the disk storage driver. */
+  EXPORTS_DIR: optionalString,
+  S3_BUCKET: optionalString,
+  S3_REGION: z.string().default("us-east-1"),
+  S3_ENDPOINT: url,
+  S3_PUBLIC_ENDPOINT: url,
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+
+  INNGEST_EVENT_KEY: optionalString,
+  INNGEST_SIGNING_KEY: optionalString,
+  INNGEST_DEV: optionalString,
+  INNGEST_BASE_URL: url,
+
+  EXPORTS_INLINE_CONCURRENCY: int(2, 1, 64),
+  EXPORTS_CONCURRENCY_PER_USER: int(2, 1, 64),
+  EXPORTS_MAX_ACTIVE_PER_USER: int(20, 1, 10_000),
+  EXPORTS_MAX_ATTEMPTS: int(3, 1, 10),
+  EXPORT_RETENTION_DAYS: int(7, 1, 3650),
+  EXPORT_URL_TTL_SECONDS: int(3600, 10, 7 * 24 * 3600),
+  EXPORT_STALL_SECONDS: int(120, 5, 24 * 3600),
+  PDF_MAX_ROWS: int(250_000, 1, 10_000_000),
+
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+function parseEnv(source: NodeJS.ProcessEnv): Env {
+  const result = EnvSchema.safeParse(source);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment configuration:\n${lines.join("\n")}\nSee .env.example for every variable and its default.`);
+  }
+  const env = result.data;
+  if (env.S3_BUCKET && (!!env.S3_ACCESS_KEY_ID !== !!env.S3_SECRET_ACCESS_KEY)) {
+    throw new Error("Invalid environment configuration:\n  S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: set both or neither");
+  }
+  return env;
+}
+
+export const env: Env = parseEnv(process.env);
+
+/** Which implementation each part runs on (SPEC §2); chosen by environment only. */
+export const modes = {
+  database: env.DATABASE_URL ? "postgres" : "pglite",
+  storage: env.S3_BUCKET ? "s3" : "disk",
+  runner: env.INNGEST_EVENT_KEY || env.INNGEST_DEV ? "inngest" : "inline",
+} as const;
+
+export const isEmbedded = modes.database === "pglite";

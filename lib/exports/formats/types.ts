@@ -1,0 +1,98 @@
+/**
+ * The contract between the pipeline and the renderers. A renderer reads the
+ * source in batches and writes bytes to `out` as it goes (respecting
+ * backpressure); it reports rows through `progress`, which throttles database
+ * writes and throws `ExportCancelledError` when the export was cancelled.
+ */
+import type { Writable } from "node:stream";
+import type { ExportFormat } from "@/db/schema";
+import type { CostsOut } from "@/lib/takeoff/read";
+import type { NormalisedOptions } from "../schemas";
+
+export type SourceProject = {
+  id: string;
+  name: string;
+  description: string | null;
+  clientName: string | null;
+  address: string | null;
+};
+
+export type SourceDocument = { id: string; name: string; pageCount: number };
+
+export type SourceCondition = {
+  id: string;
+  name: string;
+  description: string | null;
+  scope: string | null;
+  category: string | null;
+  measurementType: "linear" | "area" | "volume" | "count";
+  unit: string;
+  color: string | null;
+  sortOrder: number;
+  /** null when the condition has no costs, or when include_costs is false. */
+  costs: CostsOut | null;
+  /** Computed after filters (document, include_unverified, condition_ids). */
+  totalQuantity: number;
+  measurementCount: number;
+};
+
+export type SourceMeasurement = {
+  id: string;
+  conditionId: string;
+  documentId: string | null;
+  pageNumber: number | null;
+  sheetNumber: string | null;
+  sheetTitle: string | null;
+  geometryType: "line" | "polyline" | "polygon" | "rectangle" | "circle" | "point";
+  geometry: unknown;
+  quantity: number;
+  unit: string;
+  isVerified: boolean;
+  isAiGenerated: boolean;
+  notes: string | null;
+};
+
+export type ExportSource = {
+  exportId: string;
+  type: "document" | "project";
+  generatedAt: Date;
+  project: SourceProject;
+  /** Only on document exports. */
+  document: SourceDocument | null;
+  /** Conditions in export order (sort_order, then name), totals after filters. */
+  conditions: SourceCondition[];
+  /** Number of measurement rows after filters. */
+  rowsTotal: number;
+  /**
+   * Measurements after filters in export order (condition order, document,
+   * page number nulls last, position), in batches; never the whole table.
+   */
+  measurements(): AsyncIterable<SourceMeasurement[]>;
+  /** The same rows in By-Page order (document, page number nulls last, condition order, position). */
+  measurementsByPage(): AsyncIterable<SourceMeasurement[]>;
+};
+
+export type Progress = {
+  /** Report that `n` more rows were written; may throw ExportCancelledError. */
+  advance(n: number, step?: string): Promise<void>;
+  /** Change the step text (e.g. "Writing By Page sheet"). */
+  step(step: string): Promise<void>;
+};
+
+export type RenderResult = { records: number; warnings: string[] };
+
+export type Renderer = {
+  format: ExportFormat;
+  extension: string;
+  contentType: string;
+  /** One line for the export dialog. */
+  description: string;
+  render(source: ExportSource, options: NormalisedOptions, out: Writable, progress: Progress): Promise<RenderResult>;
+};
+
+export class ExportCancelledError extends Error {
+  constructor() {
+    super("Export was cancelled");
+    this.name = "ExportCancelledError";
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Export request schemas: formats, per-format options (SPEC §6; unknown keys
+ * are refused), and the create/patch bodies. The same schemas feed the
+ * format catalogue of `GET /api/documents/{id}/export` and the OpenAPI document.
+ */
+import { z } from "zod";
+import { EXPORT_FORMATS, type ExportFormat } from "@/db/schema";
+
+export const FORMAT_ALIASES: Record<string, ExportFormat> = { xlsx: "excel" };
+
+export const FormatSchema = z
+  .string({ error: `format is required. Use one of: ${EXPORT_FORMATS.join(", ")}.` })
+  .transform((v, ctx) => {
+    const key = v.trim().toLowerCase();
+    const format = FORMAT_ALIASES[key] ?? (EXPORT_FORMATS as readonly string[]).find((f) => f === key);
+    if (!format) {
+      ctx.addIssue({ code: "custom", message: `Unsupported format "${v}". Use one of: ${EXPORT_FORMATS.join(", ")}.` });
+      return z.NEVER;
+    }
+    return format as ExportFormat;
+  })
+  .meta({ description: "Export format; `xlsx` is accepted as an alias of `excel`.", example: "csv" });
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const commonOptions = {
+  include_unverified: z.boolean().default(true).meta({ description: "Include measurements that are not verified; false drops them and recomputes totals." }),
+  include_costs: z.boolean().default(true).meta({ description: "Include cost columns, rows, sheets and lines." }),
+  condition_ids: z
+    .array(z.string().uuid("must be a condition id (UUID)"))
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: "Only these conditions (ids of the source project)." }),
+  timezone: z
+    .string()
+    .max(64)
+    .refine(isTimeZone, "must be an IANA time zone such as UTC or America/New_York")
+    .default("UTC")
+    .meta({ description: "IANA time zone for timestamps written in the file." }),
+};
+
+export const OPTION_SCHEMAS = {
+  csv: z.strictObject({
+    ...commonOptions,
+    bom: z.boolean().default(true).meta({ description: "Start the file with a UTF-8 byte order mark (helps Excel)." }),
+    delimiter: z
+      .enum([",", ";", "\t", "tab"])
+      .default(",")
+      .transform((d) => (d === "tab" ? "\t" : d))
+      .meta({ description: 'Field delimiter: ",", ";" or a tab ("\\t" or "tab").' }),
+  }),
+  excel: z.strictObject({ ...commonOptions }),
+  pdf: z.strictObject({
+    ...commonOptions,
+    page_size: z.enum(["letter", "a4"]).default("letter").meta({ description: "Paper size." }),
+    orientation: z.enum(["portrait", "landscape"]).default("portrait").meta({ description: "Page orientation." }),
+  }),
+  json: z.strictObject({
+    ...commonOptions,
+    pretty: z.boolean().default(true).meta({ description: "Indent the JSON for people to read." }),
+  }),
+  ost: z.strictObject({ ...commonOptions }),
+} satisfies Record<ExportFormat, z.ZodType>;
+
+export type OptionsFor<F extends ExportFormat> = z.output<(typeof OPTION_SCHEMAS)[F]>;
+/** Options after defaults, as stored on the export and passed to renderers. */
+export type NormalisedOptions = {
+  include_unverified: boolean;
+  include_costs: boolean;
+  condition_ids?: string[];
+  timezone: string;
+  bom?: boolean;
+  delimiter?: "," | ";" | "\t";
+  page_size?: "letter" | "a4";
+  orientation?: "portrait" | "landscape";
+  pretty?: boolean;
+};
+
+/** Validates `options` for `format` and returns them with every default filled in, keys sorted. */
+export function normaliseOptions(format: ExportFormat, options: unknown): z.ZodSafeParseResult<NormalisedOptions> {
+  const result = OPTION_SCHEMAS[format].safeParse(options ?? {});
+  if (!result.success) return result as z.ZodSafeParseResult<NormalisedOptions>;
+  const value = result.data as Record<string, unknown>;
+  if (Array.isArray(value.condition_ids)) value.condition_ids = [...new Set((value.condition_ids as string[]).map((s) => s.toLowerCase()))].sort();
+  const sorted = Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
+  return { success: true, data: sorted as NormalisedOptions } as z.ZodSafeParseResult<NormalisedOptions>;
+}
+
+const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
+
+export const ExportNameSchema = z
+  .string()
+  .trim()
+  .min(1, "must not be empty")
+  .max(200, "must be at most 200 characters")
+  .regex(NO_CONTROL_CHARS, "must not contain control characters such as line breaks");
+export const ExportDescriptionSchema = z.string().trim().max(2000, "must be at most 2000 characters");
+
+export const CreateExportBodySchema = z
+  .strictObject({
+    format: FormatSchema,
+    options: z.record(z.string(), z.unknown()).optional().meta({ description: "Format options (see GET /api/documents/{id}/export)." }),
+    name: ExportNameSchema.optional(),
+    description: ExportDescriptionSchema.nullish(),
+  })
+  .meta({ id: "CreateExportBody", example: { format: "excel", options: { include_costs: true }, name: "Structural Set export" } });
+
+export const GenericCreateExportBodySchema = z
+  .strictObject({
+    source: z.strictObject({
+      type: z.enum(["document", "project"]),
+      id: z.string().max(100),
+    }),
+    format: FormatSchema,
+    options: z.record(z.string(), z.unknown()).optional(),
+    name: ExportNameSchema.optional(),
+    description: ExportDescriptionSchema.nullish(),
+  })
+  .meta({ id: "GenericCreateExportBody", example: { source: { type: "project", id: "0b9a…" }, format: "csv" } });
+
+export const PatchExportBodySchema = z
+  .strictObject({
+    name: ExportNameSchema.optional(),
+    description: ExportDescriptionSchema.nullable().optional(),
+  })
+  .refine((b) => b.name !== undefined || b.description !== undefined, "Send name and/or description.")
+  .meta({ id: "PatchExportBody" });
+
+export type CreateExportBody = z.output<typeof CreateExportBodySchema>;
