@@ -7,7 +7,7 @@
 import { z } from "zod";
 
 const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no", ""])
+  .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
 const optionalString = z
@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   EXPORT_RETENTION_DAYS: int(7, 1, 3650),
   EXPORT_URL_TTL_SECONDS: int(3600, 10, 7 * 24 * 3600),
   EXPORT_STALL_SECONDS: int(120, 5, 24 * 3600),
+  /** First retry delay after a system error (doubles per attempt, inline runner). */
+  EXPORTS_RETRY_DELAY_MS: int(2000, 0, 600_000),
   PDF_MAX_ROWS: int(250_000, 1, 10_000_000),
 
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
@@ -73,7 +75,9 @@ const EnvSchema = z.object({
 export type Env = z.infer<typeof EnvSchema>;
 
 function parseEnv(source: NodeJS.ProcessEnv): Env {
-  const result = EnvSchema.safeParse(source);
+  // An empty value (`FOO=` in an env file) means "use the default".
+  const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const result = EnvSchema.safeParse(present);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment configuration:\n${lines.join("\n")}\nSee .env.example for every variable and its default.`);

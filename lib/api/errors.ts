@@ -17,6 +17,7 @@ export const ERROR_STATUS = {
   invalid_state: 409,
   export_expired: 410,
   payload_too_large: 413,
+  range_not_satisfiable: 416,
   validation_failed: 422,
   idempotency_key_reused: 422,
   rate_limited: 429,

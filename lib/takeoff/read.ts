@@ -210,3 +210,23 @@ export async function getDocument(db: Db, userId: string, id: string) {
     totals: summarise(conditionList),
   };
 }
+
+/** Every document of the user's projects with measurement counts (dashboard overview). */
+export async function listDocumentsOfUser(db: Db, userId: string) {
+  const rows = await db
+    .select({
+      document: documents,
+      measurements: sql<number>`(select count(*) from measurements m join pages p on p.id = m.page_id where p.document_id = documents.id)`.mapWith(Number),
+    })
+    .from(documents)
+    .innerJoin(projects, eq(projects.id, documents.projectId))
+    .where(eq(projects.userId, userId))
+    .orderBy(asc(documents.position), asc(documents.name));
+  return rows.map((r) => ({
+    id: r.document.id,
+    project_id: r.document.projectId,
+    name: r.document.name,
+    page_count: r.document.pageCount,
+    measurements_count: r.measurements,
+  }));
+}

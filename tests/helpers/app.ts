@@ -126,3 +126,21 @@ export async function shutdownForTests() {
   await closeDb();
   resetAuth();
 }
+
+/** Waits until the inline runner has nothing queued, running or waiting to retry. */
+export async function drainRunner() {
+  const { getRunner, InlineRunner } = await import("@/lib/exports/runner");
+  const runner = getRunner();
+  if (runner instanceof InlineRunner) await runner.drain();
+}
+
+/** Polls an export until it leaves pending/processing (or the timeout passes). */
+export async function waitForExport(user: TestUser, id: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await callRoute("GET", `/api/exports/${id}`, { as: user });
+    const body = await res.json();
+    if (!["pending", "processing"].includes(body.status) || Date.now() > deadline) return body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
