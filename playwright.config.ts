@@ -42,6 +42,8 @@ export default defineConfig({
       SEED_DEMO: "true",
       LOG_LEVEL: "warn",
       EXPORTS_RETRY_DELAY_MS: "200",
+      // Enables POST /api/test/faults (embedded mode only) so a test can make storage uploads fail on purpose.
+      TEST_FAULTS: "1",
     },
   },
 });

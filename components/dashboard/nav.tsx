@@ -1,7 +1,12 @@
 "use client";
-/** The dashboard header: sections, the API reference and sign-out. */
+/**
+ * The dashboard header: sections, the API reference and sign-out. Below the
+ * md breakpoint the links fold into a disclosure menu (Escape closes it and
+ * returns focus to its button).
+ */
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
+import { useEffect, useRef, useState } from "react";
 
 const LINKS = [
   { href: "/dashboard", label: "Projects" },
@@ -9,45 +14,116 @@ const LINKS = [
   { href: "/dashboard/settings/api-keys", label: "API keys" },
 ];
 
-export function DashboardNav({ email }: { email: string }) {
+function isCurrent(pathname: string, href: string) {
+  if (href === "/dashboard") return pathname === "/dashboard" || pathname.startsWith("/dashboard/projects") || pathname.startsWith("/dashboard/documents");
+  return pathname === href || pathname.startsWith(`${href}/`);
+}
+
+export function DashboardNav({ email, name }: { email: string; name?: string | null }) {
   const pathname = usePathname();
   const router = useRouter();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const [signingOut, setSigningOut] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+
+  // Navigating closes the mobile menu.
+  const [lastPath, setLastPath] = useState(pathname);
+  if (pathname !== lastPath) {
+    setLastPath(pathname);
+    setMenuOpen(false);
+  }
+
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        setMenuOpen(false);
+        menuButton.current?.focus();
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [menuOpen]);
+
   async function signOut() {
-    await fetch("/api/auth/sign-out", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    setSigningOut(true);
+    await fetch("/api/auth/sign-out", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }).catch(() => null);
     router.push("/sign-in");
     router.refresh();
   }
+
+  const linkClass = (active: boolean) =>
+    `block rounded-md px-3 py-2 text-sm font-medium ${active ? "bg-slate-900 text-white" : "text-slate-800 hover:bg-slate-100"}`;
+
+  const links = (
+    <>
+      {LINKS.map((l) => {
+        const active = isCurrent(pathname, l.href);
+        return (
+          <li key={l.href}>
+            <Link href={l.href} aria-current={active ? "page" : undefined} className={linkClass(active)}>
+              {l.label}
+            </Link>
+          </li>
+        );
+      })}
+      <li>
+        <a href="/api-docs" className={linkClass(false)}>
+          API reference
+        </a>
+      </li>
+    </>
+  );
+
+  const signOutButton = (
+    <button type="button" onClick={signOut} disabled={signingOut} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 disabled:opacity-60">
+      {signingOut ? "Signing out…" : "Sign out"}
+    </button>
+  );
+
   return (
-    <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-7xl flex-wrap items-center gap-x-6 gap-y-2 px-4 py-3">
-        <Link href="/dashboard" className="text-lg font-bold text-slate-900">
+    <header className="sticky top-0 z-40 border-b border-slate-200 bg-white/95 backdrop-blur">
+      <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-2.5 sm:px-6">
+        <Link href="/dashboard" className="flex items-center gap-2 text-base font-bold text-slate-900">
+          <span aria-hidden="true" className="flex h-7 w-7 items-center justify-center rounded-md bg-blue-700 text-xs font-bold text-white">
+            TE
+          </span>
           Takeoff Exports
         </Link>
-        <nav aria-label="Main" className="flex flex-wrap gap-1">
-          {LINKS.map((l) => {
-            const active = l.href === "/dashboard" ? pathname === "/dashboard" || pathname.startsWith("/dashboard/projects") || pathname.startsWith("/dashboard/documents") : pathname.startsWith(l.href);
-            return (
-              <Link
-                key={l.href}
-                href={l.href}
-                aria-current={active ? "page" : undefined}
-                className={`rounded-md px-3 py-1.5 text-sm font-medium ${active ? "bg-slate-900 text-white" : "text-slate-700 hover:bg-slate-100"}`}
-              >
-                {l.label}
-              </Link>
-            );
-          })}
-          <a href="/api-docs" className="rounded-md px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100">
-            API reference
-          </a>
+        <nav aria-label="Main" className="hidden md:block">
+          <ul className="flex gap-1">{links}</ul>
         </nav>
-        <div className="ml-auto flex items-center gap-3 text-sm">
-          <span className="hidden text-slate-600 sm:inline">{email}</span>
-          <button type="button" onClick={signOut} className="rounded-md border border-slate-300 px-3 py-1.5 font-medium text-slate-800 hover:bg-slate-100">
-            Sign out
-          </button>
+        <div className="ml-auto hidden items-center gap-3 md:flex">
+          <span className="max-w-56 truncate text-sm text-slate-700" title={email}>
+            {name || email}
+          </span>
+          {signOutButton}
         </div>
+        <button
+          ref={menuButton}
+          type="button"
+          aria-expanded={menuOpen}
+          aria-controls="mobile-menu"
+          onClick={() => setMenuOpen((o) => !o)}
+          className="ml-auto inline-flex h-10 items-center gap-2 rounded-md border border-slate-300 px-3 text-sm font-medium text-slate-800 hover:bg-slate-100 md:hidden"
+        >
+          <span aria-hidden="true" className="text-base leading-none">
+            {menuOpen ? "✕" : "☰"}
+          </span>
+          Menu
+        </button>
       </div>
+      {menuOpen && (
+        <div id="mobile-menu" className="border-t border-slate-200 px-4 pt-2 pb-4 md:hidden">
+          <nav aria-label="Main">
+            <ul className="space-y-1">{links}</ul>
+          </nav>
+          <div className="mt-3 flex items-center justify-between gap-3 border-t border-slate-200 pt-3">
+            <span className="truncate text-sm text-slate-700">{email}</span>
+            {signOutButton}
+          </div>
+        </div>
+      )}
     </header>
   );
 }

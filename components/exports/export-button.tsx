@@ -1,229 +1,129 @@
 "use client";
 /**
- * The Export button of a document or project: opens a dialog with format
- * cards, the chosen format's options (with their defaults), name and
- * description. After submit it follows the export: progress on the button,
- * then a Download link. Submitting is disabled while a request is in flight,
- * and the server de-duplicates identical requests, so a double click never
- * makes two exports.
+ * The Export button of a document or project. It opens the export dialog;
+ * afterwards it follows the export it started — progress on the button, a
+ * toast and a Download link when done — and remembers it for the browser
+ * tab, so coming back to the page still shows it.
  */
 import Link from "next/link";
-import { useId, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import useSWR from "swr";
+import { buttonClass } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";
-import { fetcher, fetchJson } from "@/lib/fetcher";
-import { isActive, type Catalogue, type ExportItem, type FormatInfo, type OptionInfo } from "./types";
+import { ApiError, fetcher } from "@/lib/fetcher";
+import { formatBytes } from "@/lib/format";
+import { ExportDialog, type ConditionChoice, type CreatedExport, type ExportSource } from "./export-dialog";
+import { formatLabel, isActive, type ExportItem } from "./types";
 
-type Source = { type: "document" | "project"; id: string; name: string };
+const POLL_MS = 1500;
 
-const CHOICE_LABELS: Record<string, string> = { ",": "Comma (,)", ";": "Semicolon (;)", "\t": "Tab", tab: "Tab", letter: "Letter", a4: "A4", portrait: "Portrait", landscape: "Landscape" };
-const OPTION_LABELS: Record<string, string> = {
-  include_unverified: "Include unverified measurements",
-  include_costs: "Include costs",
-  timezone: "Time zone for timestamps",
-  bom: "Byte order mark (for Excel)",
-  delimiter: "Delimiter",
-  page_size: "Page size",
-  orientation: "Orientation",
-  pretty: "Indented (readable) JSON",
-};
-
-function defaultsFor(format: FormatInfo | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const o of format?.options ?? []) if (o.default !== undefined && o.key !== "condition_ids") out[o.key] = o.default;
-  return out;
+function storageKey(source: Pick<ExportSource, "type" | "id">) {
+  return `takeoff-exports:last:${source.type}:${source.id}`;
 }
 
-function OptionField({ option, value, onChange }: { option: OptionInfo; value: unknown; onChange: (v: unknown) => void }) {
-  const id = useId();
-  const label = OPTION_LABELS[option.key] ?? option.key;
-  if (option.type === "boolean") {
-    return (
-      <label htmlFor={id} className="flex items-start gap-2 text-sm">
-        <input id={id} type="checkbox" checked={Boolean(value)} onChange={(e) => onChange(e.target.checked)} className="mt-0.5 h-4 w-4" />
-        <span>
-          {label}
-          {option.description && <span className="block text-xs text-slate-600">{option.description}</span>}
-        </span>
-      </label>
-    );
-  }
-  if (option.choices) {
-    const choices = option.choices.filter((c) => c !== "tab");
-    return (
-      <div className="text-sm">
-        <label htmlFor={id} className="block font-medium">{label}</label>
-        <select id={id} value={String(value ?? "")} onChange={(e) => onChange(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5">
-          {choices.map((c) => (
-            <option key={c} value={c}>
-              {CHOICE_LABELS[c] ?? c}
-            </option>
-          ))}
-        </select>
-      </div>
-    );
-  }
-  return (
-    <div className="text-sm">
-      <label htmlFor={id} className="block font-medium">{label}</label>
-      <input id={id} value={String(value ?? "")} onChange={(e) => onChange(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5" />
-    </div>
-  );
-}
-
-export function ExportButton({ source, label = "Export" }: { source: Source; label?: string }) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
+export function ExportButton({
+  source,
+  label = "Export",
+  conditions,
+  variant = "primary",
+}: {
+  source: ExportSource;
+  label?: string;
+  conditions?: ConditionChoice[];
+  variant?: "primary" | "secondary";
+}) {
   const toast = useToast();
-  const titleId = useId();
   const [open, setOpen] = useState(false);
-  const [format, setFormat] = useState<string>("csv");
-  const [options, setOptions] = useState<Record<string, unknown>>({});
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
-  const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [exportId, setExportId] = useState<string | null>(null);
 
-  const base = source.type === "document" ? `/api/documents/${source.id}/export` : `/api/projects/${source.id}/export`;
-  const { data: catalogue } = useSWR<Catalogue>(open ? base : null, fetcher, {
-    onSuccess: (c) => {
-      if (!name) setName(c.suggested_name);
-      setOptions((prev) => (Object.keys(prev).length ? prev : defaultsFor(c.formats.find((f) => f.id === format))));
+  // Pick up the export this tab last started here (sessionStorage exists only in the browser).
+  const { type, id } = source;
+  useEffect(() => {
+    const saved = sessionStorage.getItem(storageKey({ type, id }));
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- browser-only storage can only be read after hydration
+    if (saved) setExportId(saved);
+  }, [type, id]);
+
+  const { data: running } = useSWR<ExportItem>(exportId ? `/api/exports/${exportId}` : null, fetcher, {
+    refreshInterval: (d) => (d && !isActive(d.status) ? 0 : POLL_MS),
+    onError: (err) => {
+      if (err instanceof ApiError && err.status === 404) {
+        sessionStorage.removeItem(storageKey(source));
+        setExportId(null);
+      }
     },
   });
-  const { data: running } = useSWR<ExportItem>(exportId ? `/api/exports/${exportId}` : null, fetcher, {
-    refreshInterval: (d) => (d && !isActive(d.status) ? 0 : 1500),
-  });
 
-  function show() {
-    setOpen(true);
-    setError(null);
-    dialogRef.current?.showModal();
-  }
-  function close() {
-    dialogRef.current?.close();
-    setOpen(false);
-  }
-  function pickFormat(f: FormatInfo) {
-    setFormat(f.id);
-    setOptions(defaultsFor(f));
-  }
-
-  async function submit(e: React.FormEvent) {
-    e.preventDefault();
-    if (submitting) return;
-    setSubmitting(true);
-    setError(null);
-    try {
-      const res = await fetchJson<{ export_id: string; message: string }>(base, {
-        method: "POST",
-        body: JSON.stringify({ format, options, name: name.trim() || undefined, description: description.trim() || undefined }),
+  // Toast when the export we follow finishes while we watch.
+  const lastStatus = useRef<string | null>(null);
+  useEffect(() => {
+    if (!running) return;
+    const was = lastStatus.current;
+    lastStatus.current = running.status;
+    if (!was || !isActive(was) || isActive(running.status)) return;
+    if (running.status === "completed") {
+      toast.show({
+        tone: "success",
+        title: `${running.name} is ready`,
+        message: `${formatLabel(running.format)} · ${formatBytes(running.file_size)}`,
+        action: { label: `Download ${running.file_name ?? "file"}`, href: `/api/exports/${running.id}/download`, download: true },
       });
-      setExportId(res.export_id);
-      close();
-      toast.show({ tone: "info", title: "Export started", message: res.message, action: { label: "Open the Exports page", href: "/dashboard/exports" } });
-    } catch (err) {
-      setError(err instanceof Error ? err.message : "Could not start the export.");
-    } finally {
-      setSubmitting(false);
+    } else if (running.status === "failed") {
+      toast.show({ tone: "error", title: `${running.name} failed`, message: running.error_message ?? undefined, action: { label: "See details", href: `/dashboard/exports/${running.id}` } });
     }
-  }
+  }, [running, toast]);
 
-  const chosen = catalogue?.formats.find((f) => f.id === format);
+  const onCreated = useCallback(
+    (result: CreatedExport) => {
+      setOpen(false);
+      lastStatus.current = result.export.status;
+      setExportId(result.export_id);
+      sessionStorage.setItem(storageKey(source), result.export_id);
+      toast.show({
+        tone: "info",
+        title: result.deduplicated ? "Already in progress" : "Export started",
+        message: result.message,
+        action: { label: "Open the Exports page", href: "/dashboard/exports" },
+      });
+    },
+    [source, toast],
+  );
+
   const busy = running && isActive(running.status);
   return (
-    <div className="flex flex-wrap items-center gap-2">
-      <button
-        type="button"
-        onClick={show}
-        className="rounded-md bg-blue-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-blue-800"
-        aria-label={`${label} ${source.name}`}
-      >
-        {busy ? `Exporting… ${running.progress}%` : label}
+    <div className="flex flex-wrap items-center gap-x-3 gap-y-1.5" data-testid="export-control">
+      <button type="button" onClick={() => setOpen(true)} className={buttonClass(variant, "md", "relative overflow-hidden")} data-testid="export-button">
+        {busy ? (
+          <>
+            <span aria-hidden="true" className="absolute inset-x-0 bottom-0 h-1 bg-current/25">
+              <span className="block h-full bg-current transition-[width] duration-500" style={{ width: `${Math.max(4, running.progress)}%` }} />
+            </span>
+            <span>
+              Exporting… <span className="tabular-nums">{running.progress}%</span>
+            </span>
+          </>
+        ) : (
+          label
+        )}
+        <span className="sr-only"> {source.name}</span>
       </button>
+      {busy && (
+        <span className="text-xs text-slate-700" role="status" data-testid="export-progress">
+          {running.progress_step ?? "Queued"}
+        </span>
+      )}
       {running?.status === "completed" && (
-        <a href={`/api/exports/${running.id}/download`} className="text-sm font-medium text-blue-700 underline" data-testid="inline-download">
-          Download {running.file_name}
+        <a href={`/api/exports/${running.id}/download`} className="text-sm font-semibold text-blue-800 underline underline-offset-2" data-testid="inline-download">
+          Download {formatLabel(running.format)}
+          <span className="sr-only"> {running.file_name}</span>
         </a>
       )}
       {running?.status === "failed" && (
-        <Link href={`/dashboard/exports/${running.id}`} className="text-sm text-red-700 underline">
+        <Link href={`/dashboard/exports/${running.id}`} className="text-sm font-medium text-red-800 underline underline-offset-2">
           Export failed — details
         </Link>
       )}
-      <dialog
-        ref={dialogRef}
-        aria-labelledby={titleId}
-        onClose={() => setOpen(false)}
-        className="m-auto w-[calc(100%-2rem)] max-w-2xl rounded-lg p-0 shadow-xl backdrop:bg-slate-900/50"
-      >
-        <form onSubmit={submit} className="flex max-h-[85vh] flex-col">
-          <div className="border-b border-slate-200 px-5 py-4">
-            <h2 id={titleId} className="text-lg font-semibold">
-              Export {source.name}
-            </h2>
-            <p className="text-sm text-slate-600">
-              {source.type === "document" ? "Measurements on this document" : "Every condition and measurement of the project"}
-              {catalogue ? ` · ${catalogue.source.measurements_count.toLocaleString("en-US")} measurements` : ""}
-            </p>
-          </div>
-          <div className="space-y-5 overflow-y-auto px-5 py-4">
-            <fieldset>
-              <legend className="text-sm font-medium">Format</legend>
-              {!catalogue && <p className="mt-2 text-sm text-slate-600">Loading formats…</p>}
-              <div className="mt-2 grid gap-2 sm:grid-cols-2">
-                {catalogue?.formats.map((f) => (
-                  <label
-                    key={f.id}
-                    className={`flex cursor-pointer gap-3 rounded-md border p-3 text-sm focus-within:ring-2 focus-within:ring-blue-600 ${format === f.id ? "border-blue-700 bg-blue-50" : "border-slate-300"}`}
-                  >
-                    <input type="radio" name="format" value={f.id} checked={format === f.id} onChange={() => pickFormat(f)} className="mt-1" />
-                    <span>
-                      <span className="block font-semibold">
-                        {f.label} <span className="font-normal text-slate-600">.{f.extension}</span>
-                      </span>
-                      <span className="block text-slate-700">{f.description}</span>
-                    </span>
-                  </label>
-                ))}
-              </div>
-            </fieldset>
-            {chosen && chosen.options.length > 0 && (
-              <fieldset className="space-y-3">
-                <legend className="text-sm font-medium">Options</legend>
-                {chosen.options
-                  .filter((o) => o.key !== "condition_ids")
-                  .map((o) => (
-                    <OptionField key={o.key} option={o} value={options[o.key]} onChange={(v) => setOptions((prev) => ({ ...prev, [o.key]: v }))} />
-                  ))}
-              </fieldset>
-            )}
-            <div className="grid gap-3 sm:grid-cols-2">
-              <div className="text-sm">
-                <label htmlFor={`${titleId}-name`} className="block font-medium">Name</label>
-                <input id={`${titleId}-name`} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5" />
-              </div>
-              <div className="text-sm">
-                <label htmlFor={`${titleId}-description`} className="block font-medium">Description (optional)</label>
-                <input id={`${titleId}-description`} value={description} maxLength={2000} onChange={(e) => setDescription(e.target.value)} className="mt-1 w-full rounded-md border border-slate-300 px-2 py-1.5" />
-              </div>
-            </div>
-            {error && (
-              <p role="alert" className="rounded-md bg-red-50 p-2 text-sm text-red-800">
-                {error}
-              </p>
-            )}
-          </div>
-          <div className="flex justify-end gap-2 border-t border-slate-200 px-5 py-3">
-            <button type="button" onClick={close} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100">
-              Cancel
-            </button>
-            <button type="submit" disabled={submitting || !catalogue} className="rounded-md bg-blue-700 px-4 py-1.5 text-sm font-medium text-white hover:bg-blue-800 disabled:opacity-60">
-              {submitting ? "Starting…" : `Start ${chosen?.label ?? ""} export`}
-            </button>
-          </div>
-        </form>
-      </dialog>
+      <ExportDialog source={source} conditions={conditions} open={open} onClose={() => setOpen(false)} onCreated={onCreated} />
     </div>
   );
 }

@@ -1,34 +1,45 @@
-/** Status badge with a progress bar and step text while an export runs. */
-import type { ExportItem } from "./types";
+/** Status badge, with a progress bar and the current step while an export is queued or running. */
+import { STATUS_LABELS, isActive, type ExportItem } from "./types";
 
-const STYLES: Record<string, string> = {
-  pending: "bg-amber-100 text-amber-900",
-  processing: "bg-blue-100 text-blue-900",
-  completed: "bg-emerald-100 text-emerald-900",
-  failed: "bg-red-100 text-red-900",
-  cancelled: "bg-slate-200 text-slate-800",
-  expired: "bg-slate-200 text-slate-800",
+const STYLES: Record<string, { badge: string; dot: string }> = {
+  pending: { badge: "bg-amber-50 text-amber-900 ring-amber-300", dot: "bg-amber-500" },
+  processing: { badge: "bg-blue-50 text-blue-900 ring-blue-300", dot: "bg-blue-600 animate-pulse" },
+  completed: { badge: "bg-emerald-50 text-emerald-900 ring-emerald-300", dot: "bg-emerald-600" },
+  failed: { badge: "bg-red-50 text-red-900 ring-red-300", dot: "bg-red-600" },
+  cancelled: { badge: "bg-slate-100 text-slate-800 ring-slate-300", dot: "bg-slate-500" },
+  expired: { badge: "bg-slate-100 text-slate-800 ring-slate-300", dot: "bg-slate-400" },
 };
 
-export function StatusBadge({ item }: { item: Pick<ExportItem, "status" | "progress" | "progress_step"> }) {
-  const active = item.status === "pending" || item.status === "processing";
+export function StatusPill({ status }: { status: string }) {
+  const style = STYLES[status] ?? STYLES.cancelled;
   return (
-    <div className="min-w-28" data-testid="export-status" data-status={item.status}>
-      <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-semibold capitalize ${STYLES[item.status] ?? ""}`}>{item.status}</span>
+    <span className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${style.badge}`}>
+      <span aria-hidden="true" className={`h-1.5 w-1.5 rounded-full ${style.dot}`} />
+      {STATUS_LABELS[status as keyof typeof STATUS_LABELS] ?? status}
+    </span>
+  );
+}
+
+export function ProgressBar({ value, label }: { value: number; label: string }) {
+  const pct = Math.max(0, Math.min(100, Math.round(value)));
+  return (
+    <div className="h-1.5 w-full overflow-hidden rounded-full bg-slate-200" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label={label}>
+      {/* A sliver even at 0 % shows that something is under way. */}
+      <div className="h-full rounded-full bg-blue-700 transition-[width] duration-500" style={{ width: `${Math.max(3, pct)}%` }} />
+    </div>
+  );
+}
+
+export function StatusBadge({ item }: { item: Pick<ExportItem, "status" | "progress" | "progress_step" | "name"> }) {
+  const active = isActive(item.status);
+  return (
+    <div className="min-w-32" data-testid="export-status" data-status={item.status}>
+      <StatusPill status={item.status} />
       {active && (
-        <div className="mt-1">
-          <div
-            className="h-1.5 w-full overflow-hidden rounded bg-slate-200"
-            role="progressbar"
-            aria-valuemin={0}
-            aria-valuemax={100}
-            aria-valuenow={item.progress}
-            aria-label="Export progress"
-          >
-            <div className="h-full bg-blue-600 transition-all" style={{ width: `${Math.max(3, item.progress)}%` }} />
-          </div>
-          <p className="mt-0.5 text-xs text-slate-600">
-            {item.progress_step ?? "Queued"} · {item.progress}%
+        <div className="mt-1.5 max-w-44">
+          <ProgressBar value={item.progress} label={`Progress of ${item.name}`} />
+          <p className="mt-1 text-xs text-slate-700" data-testid="export-step">
+            {item.progress_step ?? (item.status === "pending" ? "Queued" : "Working")} · <span className="tabular-nums">{item.progress}%</span>
           </p>
         </div>
       )}

@@ -587,3 +587,31 @@ export function requestMeta(req: Request): RequestMeta {
   const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
   return { ip: forwarded || req.headers.get("x-real-ip") || null, userAgent: req.headers.get("user-agent") };
 }
+
+/**
+ * Deletes a project with everything in it: running exports are cancelled, the
+ * export rows removed (their audit trail stays), then the files.
+ */
+export async function deleteProjectWithExports(userId: string, projectId: string, meta: RequestMeta = {}) {
+  const db = await getDb();
+  const id = parseId(projectId, "Project");
+  const removed = await db.transaction(async (tx) => {
+    const [project] = await tx
+      .delete(projects)
+      .where(and(eq(projects.id, id), eq(projects.userId, userId)))
+      .returning({ id: projects.id });
+    if (!project) throw notFound("Project");
+    const rows = await tx
+      .delete(exports)
+      .where(and(eq(exports.projectId, id), eq(exports.userId, userId)))
+      .returning();
+    for (const row of rows) {
+      await recordEvent(tx, { exportId: row.id, userId, type: "deleted", data: { status: row.status, reason: "project deleted" }, ip: meta.ip, userAgent: meta.userAgent });
+    }
+    return rows;
+  });
+  for (const row of removed) {
+    if (ACTIVE_STATUSES.includes(row.status as never)) await getRunner().cancel({ id: row.id, userId });
+    await removeObject(row.fileKey ?? storageKeyFor(row));
+  }
+}

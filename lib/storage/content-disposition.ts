@@ -3,8 +3,9 @@
 // C0, DEL and C1 controls: never valid in a header, and CR/LF would split it.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 // Invisible characters that can disguise a name: bidi overrides (the "fdp.exe"
-// trick), zero-width characters, line/paragraph separators, BOM.
-const INVISIBLE = /[\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
+// trick), zero-width space, line/paragraph separators, BOM. ZWJ/ZWNJ stay:
+// emoji sequences and several scripts need them.
+const INVISIBLE = /[\u200b\u200e\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g;
 // A lone surrogate would make encodeURIComponent throw.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 // Path separators and the characters Windows refuses in file names.

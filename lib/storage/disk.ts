@@ -1,13 +1,14 @@
 /** Disk storage driver (embedded mode): atomic files under one directory, served through HMAC-signed, expiring /api/storage URLs. */
-import { createHash, createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import fsp, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { Transform, type Readable } from "node:stream";
+import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "@/lib/api/errors";
 import { contentDisposition } from "./content-disposition";
 import { assertValidKey, isValidKey } from "./keys";
+import { abortError, createHasher, destroyBody } from "./streams";
 import { StorageError, type PutResult, type SignedUrl, type Storage, type StorageHealth } from "./types";
 
 export type DiskStorageOptions = {
@@ -101,15 +102,24 @@ function errorCode(err: unknown): string | undefined {
 
 const MISSING = new Set(["ENOENT", "ENOTDIR"]);
 
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return new DOMException(reason instanceof Error ? reason.message : "The upload was aborted", "AbortError");
-}
-
-/** Destroying the body tells whoever writes into it (the renderer) to stop. */
-function destroyBody(body: NodeJS.ReadableStream | Readable, err: unknown) {
-  const stream = body as Partial<Readable>;
-  if (typeof stream.destroy === "function" && !stream.destroyed) stream.destroy(err instanceof Error ? err : undefined);
+/**
+ * Writes to an open file and fsyncs it in `final`, so "finished" means "on
+ * disk". The handle stays open for the caller to close (fs write streams with
+ * autoClose: false never settle a multi-stage pipeline on Node 20).
+ */
+function fileSink(handle: FileHandle): Writable {
+  return new Writable({
+    highWaterMark: WRITE_HIGH_WATER_MARK,
+    write(chunk: Buffer, _encoding, callback) {
+      handle.write(chunk).then(() => callback(), callback);
+    },
+    writev(entries, callback) {
+      handle.writev(entries.map((e) => e.chunk as Buffer)).then(() => callback(), callback);
+    },
+    final(callback) {
+      handle.sync().then(() => callback(), callback);
+    },
+  });
 }
 
 /** Makes a rename durable; not supported everywhere (e.g. Windows), where it is skipped. */
@@ -141,8 +151,8 @@ export function parseRange(header: string | null, size: number): ByteRange | "un
     return { start: Math.max(0, size - suffix), end: size - 1 };
   }
   const start = Number(match[1]);
-  const last = match[2] === "" ? size - 1 : Number(match[2]);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last) || last < start) return null;
+  const last = match[2] === "" ? Infinity : Number(match[2]);
+  if (!Number.isSafeInteger(start) || last < start) return null; // invalid: ignored
   if (start >= size) return "unsatisfiable";
   return { start, end: Math.min(last, size - 1) };
 }
@@ -190,6 +200,7 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
     return full;
   }
 
+  // The content type is not stored: signed URLs carry it (the pipeline keeps it on the export row).
   async function put(key: string, body: NodeJS.ReadableStream | Readable, opts: { contentType: string; signal?: AbortSignal }): Promise<PutResult> {
     const { signal } = opts;
     let full: string;
@@ -197,37 +208,28 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
       full = pathFor(key);
       signal?.throwIfAborted();
     } catch (err) {
-      destroyBody(body, err);
+      destroyBody(body);
       throw signal?.aborted ? abortError(signal) : err;
     }
     const dir = path.dirname(full);
     // Same directory as the target, so the rename is atomic; the leading dot
     // keeps it out of the key space (keys never start a segment with ".").
     const temp = path.join(dir, `.${path.basename(full)}.${randomUUID()}.tmp`);
-    const hash = createHash("sha256");
-    let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
+    const hasher = createHasher();
     let handle: FileHandle | undefined;
     try {
       await fsp.mkdir(dir, { recursive: true });
       handle = await fsp.open(temp, "wx", 0o600);
       // pipeline() applies backpressure end to end and, on error or abort, destroys every stream.
-      await pipeline(body, hasher, handle.createWriteStream({ autoClose: false, highWaterMark: WRITE_HIGH_WATER_MARK }), { signal });
-      await handle.sync();
+      await pipeline(body, hasher.stream, fileSink(handle), { signal });
       await handle.close();
       handle = undefined;
       signal?.throwIfAborted();
       await fsp.rename(temp, full);
       await syncDirectory(dir);
-      return { size, checksumSha256: hash.digest("hex") };
+      return hasher.result();
     } catch (err) {
-      destroyBody(body, err);
+      destroyBody(body);
       await handle?.close().catch(() => {});
       await fsp.rm(temp, { force: true }).catch(() => {});
       if (signal?.aborted) throw abortError(signal);

@@ -1,6 +1,6 @@
 /** S3 storage driver (AWS S3, MinIO, R2, …): streamed private uploads with a SHA-256 metadata field, presigned download URLs. */
-import { createHash, randomUUID } from "node:crypto";
-import { Readable, Transform } from "node:stream";
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   CopyObjectCommand,
@@ -16,6 +16,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { contentDisposition } from "./content-disposition";
 import { assertValidKey } from "./keys";
+import { abortError, createHasher, destroyBody } from "./streams";
 import { StorageError, type PutResult, type SignedUrl, type Storage, type StorageHealth } from "./types";
 
 export type S3StorageOptions = {
@@ -58,16 +59,6 @@ function describe(err: unknown): string {
 function isNotFound(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e?.name === "NotFound" || e?.name === "NoSuchKey" || e?.$metadata?.httpStatusCode === 404;
-}
-
-function abortError(signal: AbortSignal): Error {
-  const reason: unknown = signal.reason;
-  return new DOMException(reason instanceof Error ? reason.message : "The upload was aborted", "AbortError");
-}
-
-function destroyBody(body: NodeJS.ReadableStream | Readable, err: unknown) {
-  const stream = body as Partial<Readable>;
-  if (typeof stream.destroy === "function" && !stream.destroyed) stream.destroy(err instanceof Error ? err : undefined);
 }
 
 function copySource(bucket: string, key: string): string {
@@ -124,27 +115,19 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
       assertValidKey(key);
       signal?.throwIfAborted();
     } catch (err) {
-      destroyBody(body, err);
+      destroyBody(body);
       throw signal?.aborted ? abortError(signal) : err;
     }
 
-    const hash = createHash("sha256");
-    let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        hash.update(chunk);
-        size += chunk.length;
-        callback(null, chunk);
-      },
-    });
+    const hasher = createHasher();
     let bodyError: unknown;
     // pipeline() carries backpressure from the upload back to the producer and tears both down on error or abort.
-    const feeding = pipeline(body, hasher, { signal }).catch((err: unknown) => {
+    const feeding = pipeline(body, hasher.stream, { signal }).catch((err: unknown) => {
       bodyError ??= err;
       throw err;
     });
     feeding.catch(() => {}); // observed below; this only prevents an unhandled rejection
-    const chunks = hasher[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const chunks = hasher.stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let reachedStore = false;
 
     try {
@@ -163,7 +146,7 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
 
       if (ended) {
         await feeding;
-        const checksumSha256 = hash.digest("hex");
+        const { size, checksumSha256 } = hasher.result();
         reachedStore = true;
         await client.send(
           new PutObjectCommand({
@@ -204,7 +187,7 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
       const uploaded = await upload.done();
       await feeding;
       signal?.throwIfAborted();
-      const checksumSha256 = hash.digest("hex");
+      const { size, checksumSha256 } = hasher.result();
       try {
         await client.send(
           new CopyObjectCommand({
@@ -225,8 +208,8 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
       return { size, checksumSha256 };
     } catch (err) {
       const fromBody = bodyError !== undefined && !signal?.aborted;
-      destroyBody(body, err);
-      hasher.destroy(err instanceof Error ? err : undefined);
+      destroyBody(body);
+      hasher.stream.destroy();
       await feeding.catch(() => {});
       // The store may have committed the object just before the failure or abort: leave nothing new under the key.
       if (reachedStore) await deleteQuietly(key);
@@ -251,10 +234,10 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
   async function remove(key: string): Promise<void> {
     assertValidKey(key);
     try {
-      // S3 answers 204 for a missing key too.
+      // S3 answers 204 for a missing key; a 404 here means the bucket is missing, which must not pass as deleted.
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     } catch (err) {
-      if (isNotFound(err)) return;
+      if ((err as { name?: string }).name === "NoSuchKey") return; // some S3-compatible stores say so for a missing key
       throw new StorageError(`Deleting ${key} from bucket ${bucket} failed: ${describe(err)}`, { cause: err });
     }
   }

@@ -109,8 +109,7 @@ describe("disk storage put", () => {
     expect(listFiles()).toEqual([]);
   });
 
-  it("respects backpressure: a slow disk does not make it buffer the whole body", async () => {
-    // A producer that only writes when allowed to: if put() ignored backpressure, write() would keep returning true.
+  it("completes with a producer that waits for 'drain' (the renderers' contract)", async () => {
     const body = new PassThrough({ highWaterMark: 16 * 1024 });
     const put = storage.put(KEY, body, { contentType: "application/octet-stream" });
     let written = 0;

@@ -1,0 +1,8 @@
+import { withAuth } from "@/lib/api/handler";
+import { revokeApiKey } from "@/lib/auth/api-keys";
+
+// DELETE /api/api-keys/{id} – revoke a key; it stops working at once
+export const DELETE = withAuth(async ({ user, params }) => {
+  await revokeApiKey(user.id, String(params.id));
+  return new Response(null, { status: 204 });
+});

@@ -1,0 +1,134 @@
+"use client";
+/**
+ * The actions on one export — Download, Retry, Cancel, Delete (confirmed in a
+ * modal), Details — shared by the exports table and the details page. One
+ * confirmation dialog serves a whole table.
+ */
+import Link from "next/link";
+import { useCallback, useState } from "react";
+import { buttonClass } from "@/components/ui/button";
+import { ConfirmDialog } from "@/components/ui/confirm-dialog";
+import { useToast } from "@/components/ui/toast";
+import { fetchJson } from "@/lib/fetcher";
+import { isActive, isRetryable, type ExportItem } from "./types";
+
+type Action = "retry" | "cancel" | "delete";
+
+const DONE: Record<Action, string> = { retry: "Retry started", cancel: "Export cancelled", delete: "Export deleted" };
+
+/**
+ * `onChanged` runs after every action (and shortly after a download starts,
+ * when the counter has moved) so the caller can revalidate.
+ */
+export function useExportActions({ onChanged, onDeleted }: { onChanged: () => void; onDeleted?: (e: ExportItem) => void }) {
+  const toast = useToast();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [toDelete, setToDelete] = useState<ExportItem | null>(null);
+
+  const run = useCallback(
+    async (e: ExportItem, action: Action) => {
+      setBusy(`${e.id}:${action}`);
+      try {
+        if (action === "delete") await fetchJson(`/api/exports/${e.id}`, { method: "DELETE" });
+        else await fetchJson(`/api/exports/${e.id}/${action}`, { method: "POST", body: "{}" });
+        toast.show({ tone: action === "delete" ? "info" : "success", title: DONE[action], message: e.name });
+        if (action === "delete") onDeleted?.(e);
+      } catch (err) {
+        toast.show({ tone: "error", title: `Could not ${action} "${e.name}"`, message: err instanceof Error ? err.message : undefined });
+      } finally {
+        setBusy(null);
+        onChanged();
+      }
+    },
+    [toast, onChanged, onDeleted],
+  );
+
+  const act = useCallback(
+    (e: ExportItem, action: Action) => {
+      if (action === "delete") setToDelete(e);
+      else void run(e, action);
+    },
+    [run],
+  );
+
+  const downloaded = useCallback(() => {
+    // The download is counted on the server as the redirect is served.
+    setTimeout(onChanged, 1500);
+  }, [onChanged]);
+
+  const dialog = (
+    <ConfirmDialog
+      open={toDelete !== null}
+      title="Delete this export?"
+      message={
+        toDelete && (
+          <>
+            <p>
+              <strong className="break-words">{toDelete.name}</strong> and its file will be deleted. {isActive(toDelete.status) ? "The running job is cancelled first. " : ""}
+              This cannot be undone.
+            </p>
+            <p className="mt-2 text-slate-600">The audit trail of the export is kept.</p>
+          </>
+        )
+      }
+      confirmLabel="Delete export"
+      onClose={() => setToDelete(null)}
+      onConfirm={async () => {
+        const e = toDelete;
+        if (!e) return;
+        await run(e, "delete");
+        setToDelete(null);
+      }}
+    />
+  );
+
+  return { act, busy, downloaded, dialog };
+}
+
+export function ExportActionButtons({
+  item,
+  act,
+  busy,
+  onDownload,
+  showDetails = true,
+  size = "sm",
+}: {
+  item: ExportItem;
+  act: (e: ExportItem, action: Action) => void;
+  busy: string | null;
+  onDownload?: () => void;
+  showDetails?: boolean;
+  size?: "sm" | "md";
+}) {
+  const name = <span className="sr-only"> {item.name}</span>;
+  const disabled = busy !== null && busy.startsWith(item.id);
+  return (
+    <div className="flex flex-wrap gap-1.5">
+      {item.status === "completed" && (
+        <a href={`/api/exports/${item.id}/download`} onClick={onDownload} className={buttonClass("primary", size)} data-testid="download-link">
+          Download{name}
+        </a>
+      )}
+      {isRetryable(item.status) && (
+        <button type="button" disabled={disabled} onClick={() => act(item, "retry")} className={buttonClass("secondary", size)}>
+          {busy === `${item.id}:retry` ? "Retrying…" : "Retry"}
+          {name}
+        </button>
+      )}
+      {isActive(item.status) && (
+        <button type="button" disabled={disabled} onClick={() => act(item, "cancel")} className={buttonClass("secondary", size)}>
+          {busy === `${item.id}:cancel` ? "Cancelling…" : "Cancel"}
+          {name}
+        </button>
+      )}
+      <button type="button" disabled={disabled} onClick={() => act(item, "delete")} className={buttonClass("secondary", size, "text-red-800 hover:bg-red-50")}>
+        Delete{name}
+      </button>
+      {showDetails && (
+        <Link href={`/dashboard/exports/${item.id}`} className={buttonClass("ghost", size)}>
+          Details{name}
+        </Link>
+      )}
+    </div>
+  );
+}

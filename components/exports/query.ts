@@ -1,0 +1,62 @@
+/**
+ * The exports list's view state as URL parameters (so a view can be shared)
+ * and the API key SWR fetches it under. Used by the page on the server, to
+ * render the first page, and by the table in the browser.
+ */
+import { FORMATS, STATUSES, TYPES } from "./types";
+
+export const PAGE_SIZE = 20;
+
+export type ExportFilters = {
+  status?: (typeof STATUSES)[number];
+  format?: (typeof FORMATS)[number];
+  type?: (typeof TYPES)[number];
+  q?: string;
+  cursor?: string;
+};
+
+type ParamSource = URLSearchParams | Record<string, string | string[] | undefined>;
+
+function read(source: ParamSource, key: string): string | undefined {
+  const value = source instanceof URLSearchParams ? source.get(key) : source[key];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === null || first === undefined || first === "" ? undefined : first;
+}
+
+function oneOf<T extends string>(value: string | undefined, allowed: readonly T[]): T | undefined {
+  return allowed.includes(value as T) ? (value as T) : undefined;
+}
+
+/** Unknown values are dropped rather than sent to the API to fail. */
+export function parseFilters(source: ParamSource): ExportFilters {
+  const q = read(source, "q")?.trim().slice(0, 200);
+  const cursor = read(source, "cursor");
+  return {
+    status: oneOf(read(source, "status"), STATUSES),
+    format: oneOf(read(source, "format") === "xlsx" ? "excel" : read(source, "format"), FORMATS),
+    type: oneOf(read(source, "type"), TYPES),
+    q: q || undefined,
+    cursor: cursor && cursor.length <= 200 ? cursor : undefined,
+  };
+}
+
+/** Parameters in a fixed order, so the server's key and the browser's match. */
+export function filtersToParams(f: ExportFilters): URLSearchParams {
+  const p = new URLSearchParams();
+  if (f.status) p.set("status", f.status);
+  if (f.format) p.set("format", f.format);
+  if (f.type) p.set("type", f.type);
+  if (f.q) p.set("q", f.q);
+  if (f.cursor) p.set("cursor", f.cursor);
+  return p;
+}
+
+export function listKey(f: ExportFilters): string {
+  const p = filtersToParams(f);
+  p.set("limit", String(PAGE_SIZE));
+  return `/api/exports?${p.toString()}`;
+}
+
+export function hasFilters(f: ExportFilters): boolean {
+  return Boolean(f.status || f.format || f.type || f.q);
+}

@@ -1,0 +1,6 @@
+/** Every Inngest function the app serves at /api/inngest. */
+import { cleanupExpiredExports } from "./cleanup-expired-exports";
+import { generateExport } from "./generate-export";
+import { sweepStalledExports } from "./sweep-stalled-exports";
+
+export const functions = [generateExport, cleanupExpiredExports, sweepStalledExports];

@@ -1,0 +1,133 @@
+/**
+ * JSON renderer (SPEC §6.4): the full snapshot, streamed. Small parts go
+ * through JSON.stringify, the conditions' measurement arrays are written batch
+ * by batch; with `pretty` the text is what JSON.stringify(whole, null, 2)
+ * would give (plus a final newline).
+ */
+import type { NormalisedOptions } from "../schemas";
+import { costsCamel, end, isoInZone, write } from "./common";
+import type { ExportSource, Renderer, SourceCondition, SourceMeasurement } from "./types";
+
+const snakeToCamel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function exportInfo(source: ExportSource, options: NormalisedOptions) {
+  return {
+    format: "takeoff-export-v1",
+    exportId: source.exportId,
+    generatedAt: isoInZone(source.generatedAt, options.timezone),
+    source:
+      source.type === "document" && source.document
+        ? { type: "document", id: source.document.id, name: source.document.name }
+        : { type: "project", id: source.project.id, name: source.project.name },
+    options: Object.fromEntries(Object.entries(options).map(([k, v]) => [snakeToCamel(k), v])),
+  };
+}
+
+function summary(source: ExportSource) {
+  const byUnit: Record<string, { count: number; totalQuantity: number }> = {};
+  for (const c of source.conditions) {
+    if (c.measurementCount === 0) continue;
+    const u = (byUnit[c.unit] ??= { count: 0, totalQuantity: 0 });
+    u.count += c.measurementCount;
+    u.totalQuantity += c.totalQuantity;
+  }
+  return { totalConditions: source.conditions.length, totalMeasurements: source.rowsTotal, byUnit };
+}
+
+function conditionHead(c: SourceCondition) {
+  return {
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    scope: c.scope,
+    category: c.category,
+    measurementType: c.measurementType,
+    unit: c.unit,
+    color: c.color,
+    totalQuantity: c.totalQuantity,
+    measurementCount: c.measurementCount,
+    costs: c.costs ? costsCamel(c.costs) : null,
+  };
+}
+
+function measurementOut(m: SourceMeasurement) {
+  return {
+    id: m.id,
+    pageNumber: m.pageNumber,
+    sheetNumber: m.sheetNumber,
+    sheetTitle: m.sheetTitle,
+    geometryType: m.geometryType,
+    geometry: m.geometry,
+    quantity: m.quantity,
+    unit: m.unit,
+    isVerified: m.isVerified,
+    isAiGenerated: m.isAiGenerated,
+    notes: m.notes,
+  };
+}
+
+export const json: Renderer = {
+  format: "json",
+  extension: "json",
+  contentType: "application/json",
+  description: "Machine-readable full snapshot of conditions and measurements.",
+
+  async render(source, options, out, progress) {
+    const pretty = options.pretty !== false;
+    // Pretty output is JSON.stringify(…, null, 2) with each value re-indented to its depth.
+    const nl = (depth: number) => (pretty ? `\n${"  ".repeat(depth)}` : "");
+    const colon = pretty ? ": " : ":";
+    const value = (v: unknown, depth: number) => (pretty ? JSON.stringify(v, null, 2).replaceAll("\n", nl(depth)) : JSON.stringify(v));
+    const field = (key: string, v: unknown, depth: number) => `${nl(depth)}${JSON.stringify(key)}${colon}${value(v, depth)}`;
+
+    const top: [string, unknown][] = [
+      ["exportInfo", exportInfo(source, options)],
+      ["project", source.project],
+    ];
+    if (source.type === "document" && source.document) top.push(["document", source.document]);
+    top.push(["summary", summary(source)]);
+    await write(out, `{${top.map(([k, v]) => field(k, v, 1)).join(",")},${nl(1)}"conditions"${colon}[`);
+
+    // Conditions at depth 2, their fields at 3, measurements at 4.
+    let index = -1;
+    let itemsInCurrent = 0;
+    const openCondition = (c: SourceCondition) => {
+      const head = Object.entries(conditionHead(c)).map(([k, v]) => field(k, v, 3));
+      return `${index > 0 ? "," : ""}${nl(2)}{${head.join(",")},${nl(3)}"measurements"${colon}[`;
+    };
+    const closeCondition = () => `${itemsInCurrent > 0 ? nl(3) : ""}]${nl(2)}}`;
+    /** Closes the open condition and opens the following ones up to `target` (conditions without rows get []). */
+    const advanceTo = (target: number) => {
+      let s = "";
+      while (index < target) {
+        if (index >= 0) s += closeCondition();
+        index++;
+        itemsInCurrent = 0;
+        s += openCondition(source.conditions[index]);
+      }
+      return s;
+    };
+
+    const position = new Map(source.conditions.map((c, i) => [c.id, i]));
+    let records = 0;
+    for await (const batch of source.measurements()) {
+      let chunk = "";
+      for (const m of batch) {
+        const target = position.get(m.conditionId);
+        if (target === undefined) continue;
+        chunk += advanceTo(target);
+        chunk += `${itemsInCurrent > 0 ? "," : ""}${nl(4)}${value(measurementOut(m), 4)}`;
+        itemsInCurrent++;
+        records++;
+      }
+      await write(out, chunk);
+      await progress.advance(batch.length);
+    }
+    let tail = advanceTo(source.conditions.length - 1);
+    if (index >= 0) tail += closeCondition();
+    tail += `${source.conditions.length ? nl(1) : ""}]${nl(0)}}${pretty ? "\n" : ""}`;
+    await write(out, tail);
+    await end(out);
+    return { records, warnings: [] };
+  },
+};
