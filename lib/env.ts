@@ -69,6 +69,12 @@ const EnvSchema = z.object({
   EXPORTS_RETRY_DELAY_MS: int(2000, 0, 600_000),
   PDF_MAX_ROWS: int(250_000, 1, 10_000_000),
 
+  /**
+   * Test-only fault switch (POST /api/test/faults). Honoured only in the
+   * embedded mode, so it cannot be turned on in a production deployment.
+   */
+  TEST_FAULTS: bool.default(false),
+
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 });
 

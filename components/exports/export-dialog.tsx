@@ -70,10 +70,12 @@ function OptionField({ option, value, onChange }: { option: OptionInfo; value: u
     return (
       <div className="flex items-start gap-2.5 text-sm">
         <input id={id} type="checkbox" checked={Boolean(value)} onChange={(e) => onChange(e.target.checked)} aria-describedby={describedBy} className="mt-0.5 h-4 w-4 shrink-0 accent-blue-700" />
-        <label htmlFor={id}>
-          <span className="font-medium">{label}</span>
+        <div>
+          <label htmlFor={id} className="font-medium">
+            {label}
+          </label>
           {hint}
-        </label>
+        </div>
       </div>
     );
   }

@@ -285,10 +285,11 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
       await fsp.mkdir(root, { recursive: true });
       await fsp.writeFile(probe, "ok", { flag: "wx", mode: 0o600 });
       await fsp.unlink(probe);
-      return { ok: true, driver: "disk", detail: `directory ${root} is writable` };
+      // The detail may reach the public /api/health: an error code, never the server's paths.
+      return { ok: true, driver: "disk", detail: "exports directory is writable" };
     } catch (err) {
       await fsp.rm(probe, { force: true }).catch(() => {});
-      return { ok: false, driver: "disk", detail: `directory ${root} is not writable: ${(err as Error).message}` };
+      return { ok: false, driver: "disk", detail: `exports directory is not writable (${errorCode(err) ?? "unknown error"})` };
     }
   }
 

@@ -40,7 +40,8 @@ function engine(exportId: string, userId: string, opts: { replay?: Replayed; att
   return new InngestTestEngine({
     function: generateExport,
     events: [{ name: "exports/export.requested", id: exportId, data: { exportId, userId } }],
-    ...(opts.replay ? { steps: opts.replay } : {}),
+    // a copy: @inngest/test appends each completed step to the array it is given
+    ...(opts.replay ? { steps: [...opts.replay] } : {}),
     transformCtx: (ctx) => ({ ...mockCtx(ctx), attempt: attempts.shift() ?? 0, maxAttempts: 3 }),
   });
 }

@@ -1,10 +1,11 @@
 // Disk storage driver: streamed atomic writes, checksums, overwrite, deletes and key validation.
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import fsp from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createDiskStorage, type DiskStorage } from "@/lib/storage/disk";
 
 const SECRET = "unit-test-secret-unit-test-secret-0123456789";
@@ -19,6 +20,7 @@ beforeEach(() => {
 });
 
 afterEach(() => {
+  vi.restoreAllMocks();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -76,6 +78,26 @@ describe("disk storage put", () => {
     await expect(storage.put(KEY, failingBody(20), { contentType: "text/csv" })).rejects.toThrow("renderer exploded");
 
     expect(await storage.head(KEY)).toBeNull();
+    expect(listFiles()).toEqual([]);
+  });
+
+  it("a disk write failure is a readable StorageError and leaves no temp file", async () => {
+    const open = fsp.open;
+    vi.spyOn(fsp, "open").mockImplementation(async (...args: Parameters<typeof fsp.open>) => {
+      const handle = await open(...args);
+      if (args[1] === "wx") {
+        // The temp file: every write fails the way a full disk does.
+        handle.write = (() => Promise.reject(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write" }))) as typeof handle.write;
+        handle.writev = handle.write as unknown as typeof handle.writev;
+      }
+      return handle;
+    });
+    const body = new PassThrough();
+    const put = storage.put(KEY, body, { contentType: "text/csv" });
+    body.end(Buffer.alloc(100_000, 1));
+
+    await expect(put).rejects.toMatchObject({ name: "StorageError", message: `Writing ${KEY} to disk failed: ENOSPC: no space left on device, write` });
+    expect(body.destroyed).toBe(true);
     expect(listFiles()).toEqual([]);
   });
 
@@ -200,6 +222,7 @@ describe("disk storage signed URLs and health", () => {
     const broken = createDiskStorage({ dir: path.join(file, "exports"), secret: SECRET, baseUrl: "http://localhost:3000" });
     const health = await broken.health();
     expect(health.ok).toBe(false);
-    expect(health.detail).toMatch(/not writable/);
+    expect(health.detail).toBe("exports directory is not writable (ENOTDIR)");
+    expect(health.detail).not.toContain(dir);
   });
 });
