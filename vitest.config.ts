@@ -12,7 +12,7 @@ const testEnv = {
   APP_URL: "http://localhost:3000",
   DATA_DIR: ".test-data",
   EXPORTS_DIR: ".test-data/exports",
-  LOG_LEVEL: "error",
+  LOG_LEVEL: process.env.LOG_LEVEL ?? "silent",
   SEED_DEMO: "false",
 };
 

@@ -162,17 +162,18 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
 export const UNDOCUMENTED_ROUTES = ["/api/auth/{all}", "/api/inngest", "/api/storage/{key}", "/api/openapi.json", "/api/test/faults"];
 
 function toJsonSchema(schema: z.ZodType, io: "input" | "output") {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12", uri: (id) => `#/components/schemas/${id}` }) as Record<string, unknown>;
+  const out = z.toJSONSchema(schema, { io, unrepresentable: "any", target: "draft-2020-12" }) as Record<string, unknown>;
   delete out.$schema;
   return out;
 }
 
-/** Collects `$defs` into components and points refs there. */
+/** Collects `$defs` into components and points every ref there. */
 function hoist(schema: Record<string, unknown>, components: Record<string, unknown>) {
+  const rewrite = <T,>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/'));
   const defs = (schema.$defs ?? {}) as Record<string, unknown>;
   delete schema.$defs;
-  for (const [k, v] of Object.entries(defs)) components[k] ??= v;
-  return JSON.parse(JSON.stringify(schema).replaceAll('"#/$defs/', '"#/components/schemas/'));
+  for (const [k, v] of Object.entries(defs)) components[k] ??= rewrite(v);
+  return rewrite(schema);
 }
 
 let cached: Record<string, unknown> | undefined;

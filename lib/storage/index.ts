@@ -4,6 +4,7 @@ import { AppError } from "@/lib/api/errors";
 import { appSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { createDiskStorage, type DiskStorage } from "./disk";
+import { withTestFaults } from "./faults";
 import { createS3Storage } from "./s3";
 import type { Storage } from "./types";
 
@@ -38,7 +39,7 @@ function storageFromEnv(): Storage {
 }
 
 export function getStorage(): Storage {
-  return (globalForStorage.__takeoffStorage ??= storageFromEnv());
+  return (globalForStorage.__takeoffStorage ??= withTestFaults(storageFromEnv()));
 }
 
 /** Replaces the process's storage (tests); `undefined` goes back to the one chosen by env. */

@@ -171,6 +171,12 @@ export async function setUploadFault(page: Page, on: boolean) {
   expect(res.ok(), `POST /api/test/faults → ${res.status()} ${await res.text()}`).toBeTruthy();
 }
 
+/** Like setUploadFault, but reports whether the switch exists instead of failing (for tests where a failed export is a nice-to-have). */
+export async function trySetUploadFault(page: Page, on: boolean): Promise<boolean> {
+  const res = await page.request.post("/api/test/faults", { data: { storage_upload: on } });
+  return res.ok();
+}
+
 /** Text of a PDF, through poppler's pdftotext (an independent reader). */
 export function pdfText(file: string): string {
   return execFileSync("pdftotext", ["-layout", file, "-"], { encoding: "utf8" });

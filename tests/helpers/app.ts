@@ -10,11 +10,12 @@ import { resetAuth, getAuth } from "@/lib/auth";
 import { importProject } from "@/lib/takeoff/import";
 import { ProjectImportSchema, type ProjectImport } from "@/lib/takeoff/schemas";
 import { specExampleProject } from "../fixtures/spec-example";
+import { checkContract } from "./contract";
 
 export const BASE_URL = "http://localhost:3000";
 
 type RouteModule = Record<string, (req: Request, ctx: { params: Promise<Record<string, string | string[]>> }) => Promise<Response>>;
-type RouteEntry = { pattern: RegExp; names: { name: string; catchAll: boolean }[]; file: string; specificity: number };
+type RouteEntry = { pattern: RegExp; names: { name: string; catchAll: boolean }[]; file: string; specificity: number; template: string };
 
 let routes: RouteEntry[] | undefined;
 
@@ -46,7 +47,8 @@ function discoverRoutes(): RouteEntry[] {
             return seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
           })
           .join("/");
-        out.push({ pattern: new RegExp(`^/${source}/?$`), names, file: full, specificity });
+        const template = "/" + segments.map((seg) => seg.replace(/^\[(?:\.\.\.)?(\w+)\]$/, "{$1}")).join("/");
+        out.push({ pattern: new RegExp(`^/${source}/?$`), names, file: full, specificity, template });
       }
     }
   };
@@ -88,7 +90,9 @@ export async function callRoute(method: string, url: string, init: CallInit = {}
     if (!headers.has("content-type")) headers.set("content-type", "application/json");
   }
   const req = new Request(full, { method, headers, body });
-  return handler(req, { params: Promise.resolve(params) });
+  const res = await handler(req, { params: Promise.resolve(params) });
+  await checkContract(route.template, method, res);
+  return res;
 }
 
 export type TestUser = { id: string; email: string; cookie: string; apiKey: string };

@@ -74,7 +74,7 @@ const failureEvent = (exportId: string, userId: string) => ({
   data: {
     function_id: "takeoff-exports-generate-export",
     run_id: "01J00000000000000000000000",
-    error: { name: "Error", message: "connect ECONNREFUSED 10.0.0.5:5432" },
+    error: { name: "Error", message: "connect ECONNREFUSED 127.0.0.1:5432" },
     event: { name: "exports/export.requested", data: { exportId, userId } },
   },
 });
@@ -170,12 +170,12 @@ describe("generate-export on the real pipeline", () => {
     const id = await requestCsvExport(user);
     await startStep(id); // claimed, then e.g. finish kept failing until Inngest gave up
 
-    await markFailedFromEvent({ event: failureEvent(id, user.id), error: new Error("connect ECONNREFUSED 10.0.0.5:5432\n    at TCPConnectWrap") });
+    await markFailedFromEvent({ event: failureEvent(id, user.id), error: new Error("connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap") });
 
     expect(await readExport(user, id)).toMatchObject({
       status: "failed",
       error_kind: "system",
-      error_message: "The export could not be generated: connect ECONNREFUSED 10.0.0.5:5432",
+      error_message: "The export could not be generated: connect ECONNREFUSED 127.0.0.1:5432",
       progress_step: "Failed",
     });
     expect(await eventTypes(user, id)).toContain("failed");

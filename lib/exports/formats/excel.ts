@@ -126,7 +126,7 @@ export async function renderExcel(
   // sheets are written strictly one after another.
   const sheet = (name: string, columns: Column[], headerRow: number) => {
     const ws = workbook.addWorksheet(name, { views: [{ state: "frozen", xSplit: 0, ySplit: headerRow }] });
-    ws.columns = columns.map((c) => ({ width: c.width, style: c.numFmt ? { numFmt: c.numFmt } : {} }));
+    ws.columns = columns.map((c) => ({ width: c.width }));
     return new SheetWriter(ws, columns, headerRow, out);
   };
 
@@ -336,17 +336,27 @@ export async function renderExcel(
   return { records, warnings };
 }
 
+const PLAIN: Partial<ExcelJS.Style> = {};
+
 /** Writes the rows of one worksheet in order, committing each at once. */
 class SheetWriter {
   private rowNumber = 0;
   private lastDataRow = 0;
+  /**
+   * One style object per column, shared by all its cells: exceljs looks
+   * styles up by object identity first, and building a fresh style per cell
+   * (what column styles do) was the main cost of writing a row.
+   */
+  private readonly styles: Partial<ExcelJS.Style>[];
 
   constructor(
     private readonly ws: ExcelJS.Worksheet,
     private readonly columns: Column[],
     private readonly headerRow: number,
     private readonly out: Writable,
-  ) {}
+  ) {
+    this.styles = columns.map((c) => (c.numFmt ? { numFmt: c.numFmt } : PLAIN));
+  }
 
   /** Whether the sheet has reached Excel's row limit. */
   full(maxRows: number): boolean {
@@ -363,7 +373,12 @@ class SheetWriter {
   /** `filterEnd` rows (totals) stay outside the autofilter range. */
   row(values: Cell[], style: { font?: Partial<ExcelJS.Font>; height?: number; filterEnd?: boolean } = {}): void {
     const row = this.ws.addRow(values);
-    if (style.font) for (let i = 1; i <= values.length; i++) row.getCell(i).font = style.font;
+    for (let i = 0; i < values.length; i++) {
+      // Title rows above the header are text: no column number formats.
+      const base = this.rowNumber < this.headerRow - 1 ? PLAIN : (this.styles[i] ?? PLAIN);
+      // Styled rows are rare (titles, totals); they get their own objects so the shared ones stay untouched.
+      row.getCell(i + 1).style = style.font ? { ...base, font: style.font } : base;
+    }
     if (style.height) row.height = style.height;
     row.commit();
     this.rowNumber = row.number;

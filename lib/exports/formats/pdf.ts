@@ -90,6 +90,8 @@ const INK = "#111827";
 const RULE = "#D1D5DB";
 const STRIPE = "#F3F4F6";
 const HEADER_FILL = "#E5E7EB";
+/** How many pages pdfkit's word-layout cache may span before it is cleared (bounded memory, most reuse kept). */
+const LAYOUT_CACHE_PAGES = 25;
 
 type Style = { size: number; bold?: boolean; color?: string };
 type Align = "left" | "right";
@@ -220,9 +222,28 @@ class Report {
     return this.cleaner.clean(value).replace(/[\r\n\t]+/g, " ");
   }
 
+  private font = "";
+  private size = 0;
+  private color = "";
+
+  /** Selects font and size, skipping pdfkit calls when nothing changes (this runs for every cell). */
   private use(face: Face, style: Style): void {
     const name: FontName = face === "latin" ? (style.bold ? "latinBold" : "latin") : face;
-    this.doc.font(name).fontSize(style.size);
+    if (name !== this.font) {
+      this.doc.font(name);
+      this.font = name;
+    }
+    if (style.size !== this.size) {
+      this.doc.fontSize(style.size);
+      this.size = style.size;
+    }
+  }
+
+  private fill(color: string): void {
+    if (color !== this.color) {
+      this.doc.fillColor(color);
+      this.color = color;
+    }
   }
 
   width_(text: string, style: Style): number {
@@ -253,7 +274,7 @@ class Report {
   private draw(text: string, x: number, baseline: number, style: Style, max: number, align: Align = "left"): void {
     const fitted = this.fit(text, style, max);
     let cx = align === "right" ? x + max - this.width_(fitted, style) : x;
-    this.doc.fillColor(style.color ?? INK);
+    this.fill(style.color ?? INK);
     for (const run of fontRuns(fitted)) {
       this.use(run.face, style);
       this.doc.text(run.text, cx, baseline, { lineBreak: false, baseline: "alphabetic" });
@@ -290,7 +311,11 @@ class Report {
   startPage(page: number, total: number): void {
     const size = this.options.page_size === "a4" ? "A4" : "LETTER";
     this.doc.addPage({ size, layout: this.options.orientation ?? "portrait", margins: { top: 0, bottom: 0, left: 0, right: 0 } });
-    resetLayoutCaches(this.doc);
+    // A new page starts with pdfkit's default graphics state.
+    this.font = "";
+    this.size = 0;
+    this.color = "";
+    if (page % LAYOUT_CACHE_PAGES === 0) resetLayoutCaches(this.doc);
     const y = this.height - 24;
     this.doc.moveTo(MARGIN, y - 12).lineTo(this.width - MARGIN, y - 12).lineWidth(0.5).strokeColor(RULE).stroke();
     const pageText = `Page ${formatInteger(page)} of ${formatInteger(total)}`;
@@ -315,6 +340,7 @@ class Report {
   private tableHeader(p: Pager, cols: Col[]): void {
     if (p.drawing) {
       this.doc.rect(MARGIN, p.y, this.contentWidth, HEADER_H).fill(HEADER_FILL);
+      this.color = HEADER_FILL;
       for (const c of this.columns(cols)) this.draw(c.col.header, c.x + 4, p.y + 11, { size: BODY, bold: true }, c.w - 8, c.col.align);
     }
     p.y += HEADER_H;
@@ -322,7 +348,10 @@ class Report {
 
   private tableRow(p: Pager, cols: Col[], cells: string[], index: number, style: Style = { size: BODY }): void {
     if (p.drawing) {
-      if (index % 2 === 1) this.doc.rect(MARGIN, p.y, this.contentWidth, ROW_H).fill(STRIPE);
+      if (index % 2 === 1) {
+        this.doc.rect(MARGIN, p.y, this.contentWidth, ROW_H).fill(STRIPE);
+        this.color = STRIPE;
+      }
       this.columns(cols).forEach((c, i) => this.draw(cells[i] ?? "", c.x + 4, p.y + 10, style, c.w - 8, c.col.align));
     }
     p.y += ROW_H;
@@ -440,7 +469,7 @@ class Report {
 /**
  * pdfkit caches the layout of every distinct word for the whole document;
  * with many distinct values (quantities, notes) that cache grows without
- * bound. Clearing it per page keeps memory flat at a small cost in speed.
+ * bound. Clearing it every few pages keeps memory flat and most of the reuse.
  */
 function resetLayoutCaches(doc: PDFKit.PDFDocument): void {
   const families = (doc as unknown as { _fontFamilies?: Record<string, { layoutCache?: object }> })._fontFamilies;

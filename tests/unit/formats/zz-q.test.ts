@@ -19,6 +19,11 @@ test("q", async () => {
   const r = await h.pglite!.query<{ rows: string }>(agg, [c, pg]);
   console.log("json bytes", r.rows[0].rows.length);
   await run("parse", async () => JSON.parse(r.rows[0].rows));
+  const inner2 = `select m.id, m.condition_id, m.page_id, m.position, m.geometry_type, m.geometry, m.quantity, m.unit, m.is_verified, m.is_ai_generated, m.notes from measurements m where m.condition_id = $1 and m.page_id = any($2::uuid[])`;
+  await run("agg no page join", () => h.pglite!.query(`select json_agg(json_build_array(m.id, m.condition_id, m.page_id, m.position, m.geometry_type, m.geometry, m.quantity, m.unit, m.is_verified, m.is_ai_generated, m.notes) order by m.position, m.id)::text as rows from (${inner2}) m`, [c, pg]));
+  await run("agg no geometry", () => h.pglite!.query(`select json_agg(json_build_array(m.id, m.condition_id, m.page_id, m.position, m.geometry_type, m.quantity, m.unit, m.is_verified, m.is_ai_generated, m.notes) order by m.position, m.id)::text as rows from (${inner2}) m`, [c, pg]));
+  await run("agg geometry as text", () => h.pglite!.query(`select json_agg(json_build_array(m.id, m.condition_id, m.page_id, m.position, m.geometry_type, m.geometry::text, m.quantity, m.unit, m.is_verified, m.is_ai_generated, m.notes) order by m.position, m.id)::text as rows from (${inner2}) m`, [c, pg]));
+  await run("string_agg rows", () => h.pglite!.query(`select string_agg(json_build_array(m.id, m.condition_id, m.page_id, m.position, m.geometry_type, m.quantity, m.unit, m.is_verified, m.is_ai_generated, m.notes)::text || m.geometry::text, E'\n' order by m.position, m.id) as rows from (${inner2}) m`, [c, pg]));
   await run("agg without order", () => h.pglite!.query(agg.replace(" order by m.position, m.id", ""), [c, pg]));
   await run("count(*) of inner", () => h.pglite!.query(`select count(*) from (${inner}) m`, [c, pg]));
   await run("sum(length(geometry::text))", () => h.pglite!.query(`select sum(length(m.geometry::text)) from (${inner}) m`, [c, pg]));
