@@ -219,10 +219,11 @@ export const ImportResultSchema = z
 
 const OptionInfoSchema = z.strictObject({
   key: z.string(),
-  type: z.string(),
+  type: z.enum(["boolean", "string", "array"]),
   default: z.unknown().optional(),
-  choices: z.array(z.string()).optional(),
-  description: z.string().optional(),
+  enum: z.array(z.unknown()).optional().meta({ description: "Allowed values, when the option is a choice." }),
+  items: z.strictObject({ type: z.string(), format: z.string().optional() }).optional(),
+  description: z.string(),
 });
 
 export const FormatInfoSchema = z

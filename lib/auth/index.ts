@@ -36,7 +36,8 @@ function createAuth(db: Db) {
       schema: { user: users, session: sessions, account: accounts, verification: verifications, apikey: apiKeys },
     }),
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
-    session: { cookieCache: { enabled: true, maxAge: 60 } },
+    // No cookie cache: a signed-out or revoked session must stop working at once.
+    session: { cookieCache: { enabled: false } },
     rateLimit: {
       // Brute-force protection on credentials; the rest of the API has its own limits.
       enabled: env.NODE_ENV !== "test",

@@ -18,7 +18,7 @@ test("an API key is shown once, works as a Bearer token from a cookie-less fetch
   const key = await panel.getByTestId("new-api-key-value").inputValue();
   expect(key).toMatch(/^tk_/);
   await panel.getByRole("button", { name: "Copy key" }).click();
-  await expect(panel.getByRole("button", { name: "Copied" })).toBeVisible();
+  await expect(panel.getByRole("button", { name: "Copied", exact: true })).toBeVisible();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(key);
 
   const row = page.getByTestId("api-key-row").filter({ hasText: "Estimating integration" });

@@ -1,0 +1,102 @@
+/**
+ * Listing exports: filters, search, and cursor paging that visits each
+ * existing export exactly once while new ones are being created.
+ */
+import { describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { exports } from "@/db/schema";
+import { callRoute, createTestProject, createTestUser, type TestUser } from "../helpers/app";
+
+async function insertExports(user: TestUser, projectId: string, documentId: string, n: number, opts: { createdAt?: Date; prefix?: string } = {}) {
+  const db = await getDb();
+  const rows = Array.from({ length: n }, (_, i) => ({
+    userId: user.id,
+    type: (i % 2 ? "project_export" : "document_export") as "project_export" | "document_export",
+    projectId,
+    documentId: i % 2 ? null : documentId,
+    name: `${opts.prefix ?? "Bulk"} export ${i}`,
+    format: (["csv", "excel", "pdf", "json", "ost"] as const)[i % 5],
+    options: {},
+    status: (["completed", "failed", "cancelled"] as const)[i % 3],
+    // Many rows share a timestamp, so the cursor must break ties by id.
+    createdAt: opts.createdAt ?? new Date(Date.UTC(2026, 0, 1) + Math.floor(i / 7) * 1000),
+  }));
+  const inserted = await db.insert(exports).values(rows).returning({ id: exports.id });
+  return inserted.map((r) => r.id);
+}
+
+describe("GET /api/exports paging and filters", () => {
+  it("walks next_cursor over a few hundred exports, while new ones are created, visiting each existing one exactly once", async () => {
+    const user = await createTestUser();
+    const project = await createTestProject(user);
+    const existing = await insertExports(user, project.id, project.documents[0].id, 300);
+
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const url = `/api/exports?limit=37${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const res = await callRoute("GET", url, { as: user });
+      expect(res.status).toBe(200);
+      const body = await res.json();
+      expect(body.total).toBeGreaterThanOrEqual(300);
+      seen.push(...body.exports.map((e: { id: string }) => e.id));
+      cursor = body.next_cursor;
+      pages++;
+      // Newer exports arrive between pages; they sort before the cursor and must not disturb it.
+      await insertExports(user, project.id, project.documents[0].id, 3, { createdAt: new Date(), prefix: `New ${pages}` });
+    } while (cursor);
+
+    const seenExisting = seen.filter((id) => existing.includes(id));
+    expect(seenExisting).toHaveLength(existing.length);
+    expect(new Set(seenExisting).size).toBe(existing.length);
+    expect(pages).toBeGreaterThanOrEqual(9);
+  });
+
+  it("filters by status, format, type, project, document and name, and counts the total", async () => {
+    const user = await createTestUser();
+    const project = await createTestProject(user);
+    const other = await createTestProject(user);
+    await insertExports(user, project.id, project.documents[0].id, 30);
+    await insertExports(user, other.id, other.documents[0].id, 5, { prefix: "Other" });
+
+    const get = async (q: string) => (await callRoute("GET", `/api/exports?${q}&limit=100`, { as: user })).json();
+    const failed = await get("status=failed");
+    expect(failed.exports.every((e: { status: string }) => e.status === "failed")).toBe(true);
+    expect(failed.total).toBe(failed.exports.length);
+    expect((await get("format=xlsx")).exports.every((e: { format: string }) => e.format === "excel")).toBe(true);
+    expect((await get("type=project_export")).exports.every((e: { type: string }) => e.type === "project_export")).toBe(true);
+    expect((await get(`project_id=${other.id}`)).total).toBe(5);
+    const byDoc = await get(`document_id=${project.documents[0].id}`);
+    expect(byDoc.total).toBe(15);
+    expect((await get("q=other%20export")).total).toBe(5);
+    expect((await get("q=100%25")).total).toBe(0); // % is a literal, not a wildcard
+    const bad = await callRoute("GET", "/api/exports?limit=500", { as: user });
+    expect(bad.status).toBe(422);
+    expect((await bad.json()).error.details[0].path).toBe("limit");
+    expect((await callRoute("GET", "/api/exports?cursor=garbage", { as: user })).status).toBe(422);
+    expect((await callRoute("GET", "/api/exports?status=done", { as: user })).status).toBe(422);
+    expect((await callRoute("GET", "/api/exports?colour=red", { as: user })).status).toBe(422);
+  });
+});
+
+describe("body limits", () => {
+  it("answers 413 for an export body over 1 MB and a project import over 64 MB", async () => {
+    const user = await createTestUser();
+    const project = await createTestProject(user);
+    const big = JSON.stringify({ format: "csv", description: "x".repeat(1024 * 1024 + 10) });
+    const res = await callRoute("POST", `/api/projects/${project.id}/export`, { as: user, rawBody: big, headers: { "content-type": "application/json" } });
+    expect(res.status).toBe(413);
+    expect((await res.json()).error.code).toBe("payload_too_large");
+
+    const declared = await callRoute("POST", "/api/projects", {
+      as: user,
+      rawBody: "{}",
+      headers: { "content-type": "application/json", "content-length": String(65 * 1024 * 1024) },
+    });
+    expect(declared.status).toBe(413);
+    const huge = Buffer.alloc(64 * 1024 * 1024 + 100, 0x20);
+    const streamed = await callRoute("POST", "/api/projects", { as: user, rawBody: huge, headers: { "content-type": "application/json" } });
+    expect(streamed.status).toBe(413);
+  });
+});

@@ -1,0 +1,121 @@
+import fs from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
+
+type Snapshot = {
+  exportInfo: { format: string; exportId: string; generatedAt: string; source: { type: string; id: string; name: string }; options: Record<string, unknown> };
+  project: Record<string, unknown>;
+  document?: Record<string, unknown>;
+  summary: { totalConditions: number; totalMeasurements: number; byUnit: Record<string, { count: number; totalQuantity: number }> };
+  conditions: (Record<string, unknown> & { measurements: Record<string, unknown>[] })[];
+};
+
+const read = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Snapshot;
+
+describe("JSON export", () => {
+  const dir = tempDir();
+  let spec: Imported;
+  beforeAll(async () => {
+    spec = await importFixture();
+  });
+
+  it("writes the SPEC §6.4 structure for a document export", async () => {
+    const opts = options("json", { timezone: "America/New_York" });
+    const { file, result } = await renderToFile("json", await source(spec, opts, { type: "document" }), opts, dir);
+    const text = fs.readFileSync(file, "utf8");
+    const data = read(file);
+    expect(Object.keys(data)).toEqual(["exportInfo", "project", "document", "summary", "conditions"]);
+    expect(data.exportInfo).toEqual({
+      format: "takeoff-export-v1",
+      exportId: "11111111-2222-4333-8444-555555555555",
+      generatedAt: "2025-03-01T09:30:00.000-05:00",
+      source: { type: "document", id: spec.documents[0].id, name: "Structural Set.pdf" },
+      options: { includeCosts: true, includeUnverified: true, pretty: true, timezone: "America/New_York" },
+    });
+    expect(data.project).toEqual({
+      id: spec.id,
+      name: "Test Construction Project",
+      description: "Example project from the specification",
+      clientName: "Acme Construction Co.",
+      address: null,
+    });
+    expect(data.document).toEqual({ id: spec.documents[0].id, name: "Structural Set.pdf", pageCount: 2 });
+    expect(data.summary).toEqual({
+      totalConditions: 2,
+      totalMeasurements: 5,
+      byUnit: { SF: { count: 3, totalQuantity: 1500 }, LF: { count: 2, totalQuantity: 110 } },
+    });
+    const [slab, footing] = data.conditions;
+    expect(Object.keys(slab)).toEqual([
+      "id",
+      "name",
+      "description",
+      "scope",
+      "category",
+      "measurementType",
+      "unit",
+      "color",
+      "totalQuantity",
+      "measurementCount",
+      "costs",
+      "measurements",
+    ]);
+    expect(slab).toMatchObject({ id: spec.conditions[0].id, name: "Floor Slab", measurementType: "area", unit: "SF", color: "#3B82F6", totalQuantity: 1500, measurementCount: 3 });
+    expect(slab.costs).toMatchObject({ materialCost: 4500, laborCost: 3000, totalCost: 8200, unitCost: 5.47, totalWithMarkup: 9676, overheadPercent: 10 });
+    expect(footing.costs).toBeNull();
+    expect(slab.measurements).toHaveLength(3);
+    expect(slab.measurements[0]).toEqual({
+      id: expect.any(String),
+      pageNumber: 1,
+      sheetNumber: "S-001",
+      sheetTitle: "Foundation Plan",
+      geometryType: "polygon",
+      geometry: { points: [{ x: 100, y: 100 }, { x: 500, y: 100 }, { x: 500, y: 400 }, { x: 100, y: 400 }] },
+      quantity: 500,
+      unit: "SF",
+      isVerified: true,
+      isAiGenerated: true,
+      notes: "Main area slab",
+    });
+    expect(footing.measurements.map((m) => m.geometryType)).toEqual(["line", "polyline"]);
+    expect(result).toEqual({ records: 5, warnings: [] });
+    // Pretty output is what JSON.stringify(…, null, 2) gives.
+    expect(text).toBe(`${JSON.stringify(data, null, 2)}\n`);
+  });
+
+  it("omits document on project exports, drops costs and unverified rows on request, and can be compact", async () => {
+    const opts = options("json", { include_costs: false, include_unverified: false, pretty: false });
+    const { file, result } = await renderToFile("json", await source(spec, opts), opts, dir);
+    const text = fs.readFileSync(file, "utf8");
+    expect(text.includes("\n")).toBe(false);
+    const data = read(file);
+    expect("document" in data).toBe(false);
+    expect(data.exportInfo.source).toEqual({ type: "project", id: spec.id, name: "Test Construction Project" });
+    expect(data.conditions.map((c) => [c.totalQuantity, c.measurementCount, c.costs])).toEqual([
+      [1000, 2, null],
+      [110, 2, null],
+    ]);
+    expect(data.summary.totalMeasurements).toBe(4);
+    expect(text).toBe(JSON.stringify(data));
+    expect(result.records).toBe(4);
+  });
+
+  it("writes an empty project, and conditions without measurements with an empty list", async () => {
+    const empty = await importFixture({ name: "Empty" });
+    const opts = options("json");
+    const { file } = await renderToFile("json", await source(empty, opts), opts, dir);
+    const data = read(file);
+    expect(data.conditions).toEqual([]);
+    expect(data.summary).toEqual({ totalConditions: 0, totalMeasurements: 0, byUnit: {} });
+
+    const nasty = await importNasty();
+    const nastyFile = (await renderToFile("json", await source(nasty, opts), opts, dir)).file;
+    const n = read(nastyFile);
+    expect(n.conditions.at(-1)).toMatchObject({ name: "No measurements here", measurementCount: 0, measurements: [] });
+    expect(n.project.name).toBe(`Projekt "Ω" <Σ & Ж> 工程`);
+    expect(n.conditions[0].name).toBe(NASTY.conditionName);
+    expect(n.conditions[0].measurements[0]).toMatchObject({ quantity: -12.5, notes: NASTY.formula, sheetNumber: NASTY.formula });
+    expect(n.conditions[2].measurements[0].notes).toBe(NASTY.control);
+    expect(n.conditions[3].name).toBe(NASTY.cjk);
+  });
+});
