@@ -14,8 +14,9 @@ export type ConditionRow = {
   costs: { unit_cost: number | null; total_with_markup: number | null } | null;
 };
 
-export function ConditionsTable({ conditions, caption }: { conditions: ConditionRow[]; caption: string }) {
-  const withCosts = conditions.some((c) => c.costs);
+/** `costs` off for a document: a condition's costs belong to the whole project, not to one drawing set. */
+export function ConditionsTable({ conditions, caption, costs = true }: { conditions: ConditionRow[]; caption: string; costs?: boolean }) {
+  const withCosts = costs && conditions.some((c) => c.costs);
   if (conditions.length === 0) return <p className="p-4 text-sm text-slate-600">No conditions with measurements.</p>;
   return (
     // Focusable so keyboard users can scroll it sideways on a phone.

@@ -103,7 +103,7 @@ export function ExportActionButtons({
   const name = <span className="sr-only"> {item.name}</span>;
   const disabled = busy !== null && busy.startsWith(item.id);
   return (
-    <div className="flex flex-wrap gap-1.5">
+    <div className={`flex flex-wrap gap-1.5 ${showDetails ? "lg:flex-nowrap" : ""}`}>
       {item.status === "completed" && (
         <a href={`/api/exports/${item.id}/download`} onClick={onDownload} className={buttonClass("primary", size)} data-testid="download-link">
           Download{name}

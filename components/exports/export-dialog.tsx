@@ -22,13 +22,25 @@ export type CreatedExport = { export_id: string; export: ExportItem; message: st
 const OPTION_LABELS: Record<string, string> = {
   include_unverified: "Include unverified measurements",
   include_costs: "Include costs",
-  timezone: "Time zone for dates in the file",
+  timezone: "Time zone",
   bom: "Start with a byte order mark (helps Excel open UTF-8)",
   delimiter: "Delimiter",
   page_size: "Page size",
   orientation: "Orientation",
   pretty: "Indent the JSON (readable)",
   condition_ids: "Conditions",
+};
+
+/** Hints in the dialog's words; the API's descriptions are written for integrators. Empty: the label says it all. */
+const OPTION_HINTS: Record<string, string> = {
+  include_unverified: "Off: only verified measurements, with totals recomputed.",
+  include_costs: "Cost columns, rows, sheets and lines.",
+  timezone: "",
+  bom: "",
+  delimiter: "",
+  page_size: "",
+  orientation: "",
+  pretty: "",
 };
 
 const CHOICE_LABELS: Record<string, string> = { ",": "Comma (,)", ";": "Semicolon (;)", "\t": "Tab", letter: "Letter", a4: "A4", portrait: "Portrait", landscape: "Landscape" };
@@ -59,12 +71,13 @@ function timeZones(current: string): string[] {
 function OptionField({ option, value, onChange }: { option: OptionInfo; value: unknown; onChange: (v: unknown) => void }) {
   const id = useId();
   const label = OPTION_LABELS[option.key] ?? option.key.replace(/_/g, " ");
-  const hint = option.description ? (
+  const hintText = OPTION_HINTS[option.key] ?? option.description ?? "";
+  const hint = hintText ? (
     <span id={`${id}-hint`} className="block text-xs text-slate-600">
-      {option.description}
+      {hintText}
     </span>
   ) : null;
-  const describedBy = option.description ? `${id}-hint` : undefined;
+  const describedBy = hintText ? `${id}-hint` : undefined;
 
   if (option.type === "boolean" || typeof option.default === "boolean") {
     return (
@@ -191,7 +204,11 @@ export function ExportDialog({
 
   const chosen = catalogue?.formats.find((f) => f.id === format);
   const overPdfCap = catalogue ? catalogue.source.measurements_count > catalogue.pdf_max_rows : false;
-  const visibleOptions = useMemo(() => (chosen?.options ?? []).filter((o) => o.key !== "condition_ids"), [chosen]);
+  const [toggles, choices] = useMemo(() => {
+    const shown = (chosen?.options ?? []).filter((o) => o.key !== "condition_ids");
+    const isToggle = (o: OptionInfo) => o.type === "boolean" || typeof o.default === "boolean";
+    return [shown.filter(isToggle), shown.filter((o) => !isToggle(o))];
+  }, [chosen]);
   const offersConditions = Boolean(conditions && conditions.length > 1 && chosen?.options.some((o) => o.key === "condition_ids"));
 
   function pick(f: FormatInfo) {
@@ -286,13 +303,26 @@ export function ExportDialog({
                 </div>
               </fieldset>
 
-              {chosen && (visibleOptions.length > 0 || offersConditions) && (
-                <fieldset className="space-y-3">
+              {chosen && (toggles.length + choices.length > 0 || offersConditions) && (
+                <fieldset>
                   <legend className="text-sm font-semibold">{chosen.label} options</legend>
-                  {visibleOptions.map((o) => (
-                    <OptionField key={`${chosen.id}-${o.key}`} option={o} value={options[o.key]} onChange={(v) => setOptions((prev) => ({ ...prev, [o.key]: v }))} />
-                  ))}
-                  {offersConditions && conditions && <ConditionsField conditions={conditions} value={conditionIds} onChange={setConditionIds} />}
+                  <div className="mt-2 space-y-4">
+                    {toggles.length > 0 && (
+                      <div className="grid gap-3 sm:grid-cols-2">
+                        {toggles.map((o) => (
+                          <OptionField key={`${chosen.id}-${o.key}`} option={o} value={options[o.key]} onChange={(v) => setOptions((prev) => ({ ...prev, [o.key]: v }))} />
+                        ))}
+                      </div>
+                    )}
+                    {choices.length > 0 && (
+                      <div className={`grid gap-3 ${choices.length >= 3 ? "sm:grid-cols-3" : "sm:grid-cols-2"}`}>
+                        {choices.map((o) => (
+                          <OptionField key={`${chosen.id}-${o.key}`} option={o} value={options[o.key]} onChange={(v) => setOptions((prev) => ({ ...prev, [o.key]: v }))} />
+                        ))}
+                      </div>
+                    )}
+                    {offersConditions && conditions && <ConditionsField conditions={conditions} value={conditionIds} onChange={setConditionIds} />}
+                  </div>
                 </fieldset>
               )}
 

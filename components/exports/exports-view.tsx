@@ -86,7 +86,7 @@ function SearchBox({ value, onSearch }: { value: string; onSearch: (q: string) =
     return () => clearTimeout(timer);
   }, [text, value, onSearch]);
   return (
-    <div className="sm:col-span-2 lg:col-span-1">
+    <div className="col-span-3 lg:col-span-1">
       <label htmlFor="export-search" className="block text-sm font-medium text-slate-800">
         Search by name
       </label>
@@ -113,7 +113,7 @@ function FilterSelect<T extends string>({ id, label, value, options, labels, onC
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
-      <select id={id} value={value ?? ""} onChange={(e) => onChange((e.target.value || undefined) as T | undefined)} className={`mt-1 ${inputClass}`}>
+      <select id={id} value={value ?? ""} onChange={(e) => onChange((e.target.value || undefined) as T | undefined)} className={`mt-1 ${inputClass} px-2 sm:px-3`}>
         <option value="">All</option>
         {options.map((o) => (
           <option key={o} value={o}>
@@ -141,18 +141,21 @@ export function ExportsView({ stats, sources, suggestions }: Props) {
     refreshInterval: (d) => (d?.exports.some((e) => isActive(e.status)) ? POLL_MS : 0),
   });
 
+  // The filters asked for last: two quick changes must not each start from the URL before either landed.
+  const latest = useRef(filters);
+  useEffect(() => {
+    latest.current = filters;
+  }, [filters]);
   const navigate = useCallback(
     (next: ExportFilters, keepPages = false) => {
       if (!keepPages) setPreviousCursors([]);
+      latest.current = next;
       const qs = filtersToParams(next).toString();
       router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
     },
     [router, pathname],
   );
-  const setFilter = useCallback(
-    (patch: Partial<ExportFilters>) => navigate({ ...filters, ...patch, cursor: undefined }),
-    [filters, navigate],
-  );
+  const setFilter = useCallback((patch: Partial<ExportFilters>) => navigate({ ...latest.current, ...patch, cursor: undefined }), [navigate]);
 
   // Toasts and fresh summary numbers when an export changes state while we watch.
   const seen = useRef<Map<string, string> | null>(null);
@@ -213,16 +216,18 @@ export function ExportsView({ stats, sources, suggestions }: Props) {
         <h2 id="filters-heading" className="sr-only">
           Filters
         </h2>
-        <div className="grid gap-3 sm:grid-cols-2 lg:grid-cols-[minmax(0,2fr)_repeat(3,minmax(0,1fr))_auto] lg:items-end">
+        <div className="grid grid-cols-3 items-end gap-3 lg:grid-cols-[minmax(0,2fr)_repeat(3,minmax(0,1fr))_auto]">
           <SearchBox value={filters.q ?? ""} onSearch={onSearch} />
           <FilterSelect id="filter-status" label="Status" value={filters.status} options={STATUSES} labels={STATUS_LABELS} onChange={(status) => setFilter({ status })} />
           <FilterSelect id="filter-format" label="Format" value={filters.format} options={FORMATS} labels={FORMAT_LABELS} onChange={(format) => setFilter({ format })} />
           <FilterSelect id="filter-type" label="Type" value={filters.type} options={TYPES} labels={TYPE_LABELS} onChange={(type) => setFilter({ type })} />
-          <div className="sm:col-span-2 lg:col-span-1">
-            <button type="button" onClick={() => navigate({})} disabled={!filtered && !filters.cursor} className={buttonClass("secondary", "md", "w-full lg:w-auto")}>
-              Clear filters
-            </button>
-          </div>
+          {(filtered || filters.cursor) && (
+            <div className="col-span-3 lg:col-span-1">
+              <button type="button" onClick={() => navigate({})} className={buttonClass("secondary", "md", "w-full lg:w-auto")}>
+                Clear filters
+              </button>
+            </div>
+          )}
         </div>
       </section>
 
@@ -367,14 +372,14 @@ function ExportRow({
       <td data-label="Status" className={CELL}>
         <div className="text-right lg:text-left">
           <StatusBadge item={e} />
-          {e.status === "failed" && e.error_message && <p className="mt-1 max-w-xs text-xs break-words text-red-800">{e.error_message}</p>}
+          {e.status === "failed" && e.error_message && <p className="mt-1 max-w-56 text-xs break-words text-red-800">{e.error_message}</p>}
         </div>
       </td>
-      <td data-label="Records" className={`${CELL} tabular-nums lg:text-right`}>
+      <td data-label="Records" className={`${CELL} tabular-nums whitespace-nowrap lg:text-right`}>
         {formatNumber(e.records_count)}
         {isActive(e.status) && e.rows_total ? <span className="text-slate-600"> / {formatNumber(e.rows_total)}</span> : null}
       </td>
-      <td data-label="Size" className={`${CELL} tabular-nums lg:text-right`}>
+      <td data-label="Size" className={`${CELL} tabular-nums whitespace-nowrap lg:text-right`}>
         {formatBytes(e.file_size)}
       </td>
       <td data-label="Created" className={`${CELL} whitespace-nowrap`}>
@@ -386,7 +391,7 @@ function ExportRow({
       <td data-label="Downloads" className={`${CELL} tabular-nums lg:text-right`}>
         {formatNumber(e.download_count)}
       </td>
-      <td className="block pt-2 lg:table-cell lg:px-3 lg:py-3 lg:align-top">
+      <td className="block pt-2 lg:table-cell lg:w-px lg:px-3 lg:py-3 lg:align-top">
         <ExportActionButtons item={e} act={act} busy={busy} onDownload={onDownload} />
       </td>
     </tr>

@@ -21,7 +21,7 @@ export function CopyButton({ text, label = "Copy", targetId, size = "sm" }: { te
   }
   return (
     <>
-      <button type="button" onClick={copy} className={buttonClass("secondary", size)}>
+      <button type="button" onClick={copy} className={buttonClass("secondary", size, "font-sans")}>
         {state === "copied" ? "Copied" : label}
       </button>
       <span role="status" className="sr-only">

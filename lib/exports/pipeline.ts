@@ -158,6 +158,9 @@ export async function renderAndUpload(exportId: string, opts: { signal?: AbortSi
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
   const tracker = createProgress(db, exportId, source.rowsTotal, abort);
   const body = new PassThrough({ highWaterMark: 1024 * 1024 });
+  // The renderer sees an upload failure through body.errored; without a listener the
+  // 'error' event of a store that rejects before reading the body would be an uncaught exception.
+  body.on("error", () => {});
   const upload = storage.put(key, body, { contentType: renderer.contentType, signal: abort.signal });
   // Surface upload failures to the renderer at once instead of letting it write into a dead pipe.
   upload.catch((err) => body.destroy(err instanceof Error ? err : new Error(String(err))));

@@ -11,6 +11,7 @@ import { getDb } from "@/db";
 import { exports } from "@/db/schema";
 import { env, isEmbedded, modes } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { ExportCancelledError } from "./formats/types";
 import { cleanupExpired, runExport, sweepStalled } from "./pipeline";
 
 export type Job = { id: string; userId: string; attempt?: number };
@@ -30,6 +31,8 @@ export class InlineRunner implements ExportRunner {
   private queue: Job[] = [];
   private running = new Map<string, { userId: string; abort: AbortController; done: Promise<void> }>();
   private retryTimers = new Map<string, NodeJS.Timeout>();
+  /** Jobs enqueued while an earlier run of the same export was still winding down (cancel, then retry at once). */
+  private rerun = new Map<string, Job>();
   private timers: NodeJS.Timeout[] = [];
   private startPromise?: Promise<void>;
   private stopped = false;
@@ -89,7 +92,12 @@ export class InlineRunner implements ExportRunner {
   }
 
   private push(job: Job) {
-    if (this.stopped || this.running.has(job.id) || this.queue.some((j) => j.id === job.id)) return;
+    if (this.stopped || this.queue.some((j) => j.id === job.id)) return;
+    if (this.running.has(job.id)) {
+      // The running attempt may be about to stop (it was cancelled); the new request runs after it.
+      this.rerun.set(job.id, { id: job.id, userId: job.userId });
+      return;
+    }
     this.queue.push({ id: job.id, userId: job.userId });
     this.pump();
   }
@@ -99,7 +107,9 @@ export class InlineRunner implements ExportRunner {
     const timer = this.retryTimers.get(job.id);
     if (timer) clearTimeout(timer);
     this.retryTimers.delete(job.id);
-    this.running.get(job.id)?.abort.abort();
+    this.rerun.delete(job.id);
+    // The reason tells the pipeline this is a cancellation, not a failure to retry.
+    this.running.get(job.id)?.abort.abort(new ExportCancelledError());
     this.notifyIfIdle();
   }
 
@@ -125,12 +135,16 @@ export class InlineRunner implements ExportRunner {
   private run(job: Job) {
     const abort = new AbortController();
     const done = runExport(job.id, { signal: abort.signal })
-      .then((outcome) => {
-        if (outcome === "retry") this.scheduleRetry(job);
+      .then(async (outcome) => {
+        // Awaited, so the retry timer exists before this run counts as finished (drain() must not see a gap).
+        if (outcome === "retry") await this.scheduleRetry(job);
       })
       .catch((err) => logger.error("export run crashed", { exportId: job.id, error: err }))
       .finally(() => {
         this.running.delete(job.id);
+        const again = this.rerun.get(job.id);
+        this.rerun.delete(job.id);
+        if (again && !this.stopped) this.queue.push(again);
         this.pump();
       });
     this.running.set(job.id, { userId: job.userId, abort, done });

@@ -26,7 +26,9 @@ import { parseId } from "@/lib/api/request";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { getStorage } from "@/lib/storage";
+import { sanitizeFileName } from "@/lib/storage/content-disposition";
 import { recordEvent } from "./events";
+import { RENDERERS } from "./formats";
 import { pdfCapMessage, removeObject, storageKeyFor } from "./pipeline";
 import { getRunner } from "./runner";
 import { normaliseOptions, type CreateExportBody, type NormalisedOptions } from "./schemas";
@@ -440,10 +442,14 @@ export async function createExport(input: {
 
 export async function patchExport(userId: string, id: string, patch: { name?: string; description?: string | null }) {
   const db = await getDb();
+  const current = await findOwned(db, userId, id);
+  // A renamed export downloads under its new name (the stored object keeps its key).
+  const fileName = patch.name !== undefined && current.fileName ? sanitizeFileName(patch.name, RENDERERS[current.format].extension) : undefined;
   const [row] = await db
     .update(exports)
     .set({
       ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(fileName ? { fileName } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       updatedAt: new Date(),
     })

@@ -71,9 +71,10 @@ test("every page is accessible and looks right from 375 px to desktop", async ({
   await page.keyboard.press("Enter");
   const dialog = page.getByRole("dialog", { name: `Export ${doc.name}` });
   await expect(dialog.getByRole("radio", { name: /^CSV/ })).toBeChecked();
+  // (Past the last control a native modal lets focus go to the browser's own UI, never to the page behind.)
   for (let i = 0; i < 25; i++) {
     await page.keyboard.press("Tab");
-    expect(await dialog.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    expect(await dialog.evaluate((d) => d.contains(document.activeElement) || document.activeElement === document.body)).toBe(true);
   }
   await dialog.getByRole("radio", { name: /^PDF/ }).check();
   await check(page, "export-dialog");

@@ -8,7 +8,7 @@ import { ExportButton } from "@/components/exports/export-button";
 import { getDb } from "@/db";
 import { parseId } from "@/lib/api/request";
 import { requireUser } from "@/lib/auth/page-session";
-import { formatMoney, formatNumber } from "@/lib/format";
+import { formatNumber } from "@/lib/format";
 import { getDocument } from "@/lib/takeoff/read";
 
 type Props = { params: Promise<{ id: string }> };
@@ -42,7 +42,6 @@ export default async function DocumentPage({ params }: Props) {
           { label: "Pages", value: formatNumber(doc.page_count) },
           { label: "Conditions", value: formatNumber(doc.totals.conditions) },
           { label: "Measurements", value: formatNumber(doc.totals.measurements) },
-          { label: "Total with markup", value: doc.totals.total_with_markup !== null ? formatMoney(doc.totals.total_with_markup) : "—" },
         ]}
       />
 
@@ -57,7 +56,7 @@ export default async function DocumentPage({ params }: Props) {
               <UnitTotals byUnit={doc.totals.by_unit} />
             </div>
           </div>
-          <ConditionsTable conditions={doc.conditions} caption={`Takeoff of ${doc.name} by condition`} />
+          <ConditionsTable conditions={doc.conditions} caption={`Takeoff of ${doc.name} by condition`} costs={false} />
         </section>
 
         <section aria-labelledby="pages-heading" className="overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200">

@@ -12,7 +12,6 @@ export default async function ApiKeysPage() {
   return (
     <div className="space-y-6">
       <PageHeader
-        crumbs={[{ label: "Settings" }, { label: "API keys" }]}
         title="API keys"
         description={
           <p>
