@@ -44,6 +44,9 @@ export default defineConfig({
       EXPORTS_RETRY_DELAY_MS: "200",
       // Enables POST /api/test/faults (embedded mode only) so a test can make storage uploads fail on purpose.
       TEST_FAULTS: "1",
+      // Every spec signs in from the same address; the limits themselves are covered by integration tests.
+      AUTH_ATTEMPTS_PER_MINUTE: "1000",
+      EXPORTS_CREATE_PER_MINUTE: "1000",
     },
   },
 });

@@ -346,7 +346,11 @@ export const exportEvents = pgTable(
     userAgent: text("user_agent"),
     createdAt: createdAt(),
   },
-  (t) => [index("export_events_export_idx").on(t.exportId, t.createdAt)],
+  (t) => [
+    index("export_events_export_idx").on(t.exportId, t.createdAt),
+    // Creation rate limit: a user's recent "created" events (they survive deletion).
+    index("export_events_user_created_idx").on(t.userId, t.createdAt).where(sql`${t.type} = 'created'`),
+  ],
 );
 
 /** Storage objects whose deletion failed; the cleanup job retries them. */

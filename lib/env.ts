@@ -62,6 +62,10 @@ const EnvSchema = z.object({
   EXPORTS_CONCURRENCY_PER_USER: int(2, 1, 64),
   EXPORTS_MAX_ACTIVE_PER_USER: int(20, 1, 10_000),
   EXPORTS_MAX_ATTEMPTS: int(3, 1, 10),
+  /** Export creations (and retries) per user per minute; more is 429. */
+  EXPORTS_CREATE_PER_MINUTE: int(60, 1, 100_000),
+  /** Sign-in and sign-up attempts per client IP per minute; more is 429. */
+  AUTH_ATTEMPTS_PER_MINUTE: int(10, 1, 100_000),
   EXPORT_RETENTION_DAYS: int(7, 1, 3650),
   EXPORT_URL_TTL_SECONDS: int(3600, 10, 7 * 24 * 3600),
   EXPORT_STALL_SECONDS: int(120, 5, 24 * 3600),

@@ -358,7 +358,7 @@ function ExportRow({
 }) {
   return (
     <tr data-testid="export-row" data-export-id={e.id} data-status={e.status} className="block px-4 py-3 lg:table-row lg:p-0">
-      <td className="block pb-2 lg:table-cell lg:px-3 lg:py-3 lg:align-top">
+      <td className="block pb-2 lg:table-cell lg:min-w-52 lg:px-3 lg:py-3 lg:align-top">
         <Link href={`/dashboard/exports/${e.id}`} className="font-semibold break-words text-slate-900 hover:text-blue-800 hover:underline">
           {e.name}
         </Link>

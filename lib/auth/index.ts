@@ -40,13 +40,13 @@ function createAuth(db: Db) {
     session: { cookieCache: { enabled: false } },
     rateLimit: {
       // Brute-force protection on credentials; the rest of the API has its own limits.
-      enabled: env.NODE_ENV !== "test",
+      enabled: true,
       storage: "memory",
       window: 60,
       max: 300,
       customRules: {
-        "/sign-in/email": { window: 60, max: 10 },
-        "/sign-up/email": { window: 60, max: 10 },
+        "/sign-in/email": { window: 60, max: env.AUTH_ATTEMPTS_PER_MINUTE },
+        "/sign-up/email": { window: 60, max: env.AUTH_ATTEMPTS_PER_MINUTE },
       },
     },
     advanced: {

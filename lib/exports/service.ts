@@ -4,7 +4,7 @@
  * row first and then hands it to the runner (STYLE: insert, then send).
  */
 import crypto from "node:crypto";
-import { and, count, desc, eq, ilike, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, ilike, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type Db, type Tx } from "@/db";
 import {
@@ -289,6 +289,24 @@ export function parseIdempotencyKey(header: string | null): string | undefined {
   return parsed.data;
 }
 
+/**
+ * At most EXPORTS_CREATE_PER_MINUTE creations per user per minute, counted
+ * from the audit trail so deleting exports does not reset it and every app
+ * instance sees the same count.
+ */
+async function assertCreationRate(tx: Tx, userId: string) {
+  const since = new Date(Date.now() - 60_000);
+  const [{ recent }] = await tx
+    .select({ recent: count() })
+    .from(exportEvents)
+    .where(and(eq(exportEvents.userId, userId), eq(exportEvents.type, "created"), gte(exportEvents.createdAt, since)));
+  if (recent >= env.EXPORTS_CREATE_PER_MINUTE) {
+    throw new AppError("rate_limited", `You created ${recent} exports in the last minute (the limit is ${env.EXPORTS_CREATE_PER_MINUTE}). Wait a moment and try again.`, undefined, {
+      "Retry-After": "60",
+    });
+  }
+}
+
 export type CreateResult = {
   status: 200 | 202;
   body: {
@@ -376,6 +394,7 @@ export async function createExport(input: {
       .limit(1);
     if (duplicate) return { kind: "duplicate" as const, row: duplicate };
 
+    await assertCreationRate(tx, userId);
     const [{ active }] = await tx
       .select({ active: count() })
       .from(exports)

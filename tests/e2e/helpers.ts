@@ -184,7 +184,8 @@ export function pdfText(file: string): string {
 
 export const SCREENSHOT_DIR = path.join("test-results", "screenshots");
 
-export async function screenshot(page: Page, name: string) {
+/** Full-page by default; a modal's backdrop only covers the viewport, so dialogs are taken as the viewport. */
+export async function screenshot(page: Page, name: string, fullPage = true) {
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`), fullPage });
 }

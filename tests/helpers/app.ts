@@ -98,6 +98,13 @@ export async function callRoute(method: string, url: string, init: CallInit = {}
 export type TestUser = { id: string; email: string; cookie: string; apiKey: string };
 
 let userCounter = 0;
+let ipCounter = 0;
+
+/** A fresh client address (198.18.0.0/15 is reserved for testing) for each simulated client. */
+export function nextClientIp(): string {
+  ipCounter++;
+  return `198.18.${(ipCounter >> 8) & 255}.${ipCounter & 255}`;
+}
 
 /** A fresh user with a session cookie and an API key. */
 export async function createTestUser(overrides: { email?: string; name?: string } = {}): Promise<TestUser> {
@@ -105,7 +112,8 @@ export async function createTestUser(overrides: { email?: string; name?: string 
   const password = "correct-horse-battery";
   const res = await callRoute("POST", "/api/auth/sign-up/email", {
     body: { email, password, name: overrides.name ?? "Test User" },
-    headers: { origin: BASE_URL },
+    // A distinct client address per user keeps the per-IP sign-up limit out of the way.
+    headers: { origin: BASE_URL, "x-forwarded-for": nextClientIp() },
   });
   if (res.status !== 200) throw new Error(`sign-up failed: ${res.status} ${await res.text()}`);
   const data = (await res.json()) as { user: { id: string } };

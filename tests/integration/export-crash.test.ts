@@ -81,12 +81,9 @@ function isAlive(pid: number) {
 
 describe.skipIf(!isEmbedded)("an embedded app killed mid-export", () => {
   it("finishes the export after a restart on the same PGlite directory; the stale lock does not block it", async () => {
-    const t0 = Date.now();
     const first = startApp(["start", String(EXTRA_MEASUREMENTS)]);
-    void first.waitFor((s) => s.phase === "created").then(() => console.log("created", Date.now() - t0));
     const running = await first.waitFor((s) => s.phase === "running" && s.status === "processing" && Number(s.records) > 0);
     expect(Number(running.records)).toBeLessThan(ROWS);
-    console.log("kill", Date.now() - t0);
     first.child.kill("SIGKILL");
     expect((await first.exited).signal).toBe("SIGKILL");
 
@@ -98,9 +95,7 @@ describe.skipIf(!isEmbedded)("an embedded app killed mid-export", () => {
 
     const second = startApp(["recover"]);
     const recovered = await second.waitFor((s) => s.phase === "recovered");
-    console.log("recovered", Date.now() - t0);
     expect(await second.exited).toEqual({ code: 0, signal: null });
-    console.log("exited", Date.now() - t0);
 
     expect(recovered).toMatchObject({ id: running.id, status: "completed", attempts: 2, records: ROWS, rowsTotal: ROWS, error: null });
     expect(recovered.events).toEqual(["created", "started", "retried", "started", "completed"]);

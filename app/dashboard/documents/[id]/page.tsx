@@ -1,7 +1,7 @@
 // /dashboard/documents/[id] – a document's pages and per-condition takeoff summary, with its Export button.
 import type { Metadata } from "next";
 import { ConditionsTable, UnitTotals } from "@/components/dashboard/conditions-table";
-import { orNotFound } from "@/components/dashboard/not-found";
+import { orNotFound } from "@/components/dashboard/or-not-found";
 import { PageHeader } from "@/components/dashboard/page-header";
 import { StatList } from "@/components/dashboard/stat";
 import { ExportButton } from "@/components/exports/export-button";

@@ -1,7 +1,7 @@
 // /dashboard/exports/[id] – one export: every field, options, warnings, error, checksum and the live event timeline.
 import type { Metadata } from "next";
 import { SWRConfig } from "swr";
-import { orNotFound } from "@/components/dashboard/not-found";
+import { orNotFound } from "@/components/dashboard/or-not-found";
 import { PageHeader } from "@/components/dashboard/page-header";
 import { ExportDetail } from "@/components/exports/export-detail";
 import { getDb } from "@/db";

@@ -2,7 +2,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ConditionsTable, UnitTotals } from "@/components/dashboard/conditions-table";
-import { orNotFound } from "@/components/dashboard/not-found";
+import { orNotFound } from "@/components/dashboard/or-not-found";
 import { PageHeader } from "@/components/dashboard/page-header";
 import { StatList } from "@/components/dashboard/stat";
 import { ExportButton } from "@/components/exports/export-button";

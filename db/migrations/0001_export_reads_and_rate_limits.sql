@@ -1,0 +1,2 @@
+CREATE INDEX "export_events_user_created_idx" ON "export_events" USING btree ("user_id","created_at") WHERE "export_events"."type" = 'created';--> statement-breakpoint
+CREATE INDEX "measurements_condition_page_idx" ON "measurements" USING btree ("condition_id","page_id","position","id");
