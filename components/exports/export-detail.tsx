@@ -173,7 +173,14 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
           </p>
         </div>
         <div className="flex flex-wrap gap-2">
-          <RenameExport item={item} onSaved={(e) => void mutate(e, { revalidate: false })} />
+          <RenameExport
+            item={item}
+            onSaved={(e) => {
+              void mutate(e, { revalidate: false });
+              // The breadcrumb is rendered on the server.
+              router.refresh();
+            }}
+          />
           <ExportActionButtons item={item} act={act} busy={busy} onDownload={downloaded} showDetails={false} size="md" />
         </div>
       </div>

@@ -5,6 +5,13 @@
 import { z } from "zod";
 import { AppError, validationError } from "./errors";
 
+/** `\u0000` in JSON text that is not itself an escaped backslash followed by "u0000". */
+const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
+function nulError() {
+  return new AppError("validation_failed", "Text must not contain NUL (\\u0000) characters.", [{ path: "", message: "contains a NUL character" }]);
+}
+
 export const DEFAULT_BODY_LIMIT = 1024 * 1024; // 1 MB (SPEC §5.2)
 
 /** Reads the body as text, refusing more than `limit` bytes without buffering past it. */
@@ -63,6 +70,8 @@ export async function readJson<S extends z.ZodType>(
     } catch {
       throw new AppError("invalid_json", "The request body is not valid JSON.");
     }
+    // PostgreSQL cannot store NUL in text or jsonb; refuse it here, once, for every route.
+    if (ESCAPED_NUL.test(text)) throw nulError();
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) throw validationError(parsed.error);
@@ -73,7 +82,10 @@ export async function readJson<S extends z.ZodType>(
 export function readQuery<S extends z.ZodType>(req: Request, schema: S): z.output<S> {
   const params = new URL(req.url).searchParams;
   const obj: Record<string, string> = {};
-  for (const [k, v] of params) obj[k] = v;
+  for (const [k, v] of params) {
+    if (v.includes("\u0000") || k.includes("\u0000")) throw nulError();
+    obj[k] = v;
+  }
   const parsed = schema.safeParse(obj);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;

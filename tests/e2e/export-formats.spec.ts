@@ -153,4 +153,13 @@ test("a document exports in every format from the dialog; the Exports page follo
   for (const event of ["created", "started", "completed", "downloaded"]) {
     await expect(timeline.locator(`[data-event="${event}"]`).first()).toBeVisible();
   }
+
+  // Renaming keeps the file and shows the new name at once.
+  await page.getByRole("button", { name: "Rename" }).click();
+  const rename = page.getByRole("dialog", { name: "Rename export" });
+  await rename.getByLabel("Name").fill("Harbor takeoff rows");
+  await rename.getByRole("button", { name: "Save" }).click();
+  await expect(rename).toBeHidden();
+  await expect(page.getByRole("heading", { level: 1, name: "Harbor takeoff rows" })).toBeVisible();
+  expect((await apiGet<ExportJson>(page, `/api/exports/${page.url().split("/").pop()}`)).name).toBe("Harbor takeoff rows");
 });

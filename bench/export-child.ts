@@ -1,0 +1,244 @@
+/**
+ * One measured export, in a process of its own so its peak RSS is its alone.
+ * Run by bench/run.ts as `node --expose-gc --import tsx bench/export-child.ts '<json>'`
+ * with the database, storage and secrets in the environment.
+ *
+ * mode "export": createExport (with a runner that does nothing, so the service
+ * does not run it inline), then the real pipeline — start, renderAndUpload,
+ * finish — timed from start to finish.
+ * mode "baseline": the same rows read through the same reader
+ * (loadExportSource(…).measurements()), and `bytes` written to a file on the
+ * same disk as they arrive, fsynced at the end — no rendering.
+ * mode "warmup": reads every row once, untimed (fills the caches).
+ *
+ * RSS is sampled every 50 ms; the result is max − the RSS right before the
+ * timed part. On Linux the kernel's own peak (VmHWM, reset at that moment) is
+ * reported too, as a check on the sampling. Prints one line: BENCH_RESULT {json}.
+ */
+import fs from "node:fs";
+import fsp from "node:fs/promises";
+import path from "node:path";
+
+export type ChildTask = {
+  mode: "export" | "baseline" | "warmup";
+  format?: "csv" | "json" | "ost" | "excel" | "pdf";
+  projectId: string;
+  userId: string;
+  /** Baseline: how many bytes to write. */
+  bytes?: number;
+  /** Baseline: where to write them. */
+  scratchDir?: string;
+};
+
+export type ChildResult = {
+  mode: ChildTask["mode"];
+  format?: string;
+  driver: string;
+  rows: number;
+  bytes: number;
+  seconds: number;
+  phases?: { start: number; render: number; finish: number };
+  rssBaselineMb: number;
+  rssPeakMb: number;
+  rssIncreaseMb: number;
+  /** Kernel high-water mark since the reset, minus the baseline (Linux only). */
+  hwmIncreaseMb: number | null;
+  samples: number;
+  status?: string;
+  warnings?: string[];
+};
+
+const MB = 1024 * 1024;
+const SAMPLE_MS = 50;
+
+function readHwmKb(): number | null {
+  try {
+    const status = fs.readFileSync("/proc/self/status", "utf8");
+    const m = /VmHWM:\s+(\d+) kB/.exec(status);
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function resetHwm(): boolean {
+  try {
+    // "5" resets the peak RSS counter (Documentation/filesystems/proc.rst).
+    fs.writeFileSync("/proc/self/clear_refs", "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function startSampler() {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const baseline = process.memoryUsage.rss();
+  const hwmReset = resetHwm();
+  let peak = baseline;
+  let samples = 0;
+  const timer = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    samples++;
+    if (rss > peak) peak = rss;
+  }, SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      const rss = process.memoryUsage.rss();
+      if (rss > peak) peak = rss;
+      const hwm = hwmReset ? readHwmKb() : null;
+      return {
+        rssBaselineMb: baseline / MB,
+        rssPeakMb: peak / MB,
+        rssIncreaseMb: (peak - baseline) / MB,
+        hwmIncreaseMb: hwm === null ? null : (hwm * 1024 - baseline) / MB,
+        samples,
+      };
+    },
+  };
+}
+
+async function main() {
+  const task = JSON.parse(process.argv[2] ?? "{}") as ChildTask;
+  const { getDbHandle, closeDb } = await import("@/db");
+  const handle = await getDbHandle();
+  const { env } = await import("@/lib/env");
+  const { CreateExportBodySchema, normaliseOptions } = await import("@/lib/exports/schemas");
+  const { loadExportSource } = await import("@/lib/exports/source");
+
+  if (task.mode === "export") {
+    const format = task.format!;
+    // The service enqueues on the process-wide runner: a no-op one keeps it from running inline.
+    (globalThis as { __takeoffRunner?: unknown }).__takeoffRunner = {
+      kind: "inline",
+      enqueue: async () => {},
+      cancel: async () => {},
+      stop: async () => {},
+    };
+    const { createExport } = await import("@/lib/exports/service");
+    const pipeline = await import("@/lib/exports/pipeline");
+    const { getStorage } = await import("@/lib/storage");
+    const { exports } = await import("@/db/schema");
+    const { eq } = await import("drizzle-orm");
+    // Load the renderers before the baseline so module code is not counted as export memory.
+    await import("@/lib/exports/formats");
+
+    const created = await createExport({
+      userId: task.userId,
+      source: { type: "project", id: task.projectId },
+      body: CreateExportBodySchema.parse({ format, name: `Benchmark ${format} export` }),
+    });
+    const id = created.body.export_id;
+
+    const sampler = startSampler();
+    const t0 = performance.now();
+    const claimed = await pipeline.start(id);
+    if (!claimed) throw new Error("export was not claimed");
+    const t1 = performance.now();
+    const file = await pipeline.renderAndUpload(id);
+    const t2 = performance.now();
+    const done = await pipeline.finish(id, file);
+    const t3 = performance.now();
+    const mem = sampler.stop();
+    const [row] = await handle.db.select().from(exports).where(eq(exports.id, id));
+
+    const result: ChildResult = {
+      mode: "export",
+      format,
+      driver: handle.driver,
+      rows: file.records,
+      bytes: file.fileSize,
+      seconds: (t3 - t0) / 1000,
+      phases: { start: (t1 - t0) / 1000, render: (t2 - t1) / 1000, finish: (t3 - t2) / 1000 },
+      ...mem,
+      status: done ? row?.status : "not finished",
+      warnings: file.warnings,
+    };
+    // The file has done its job; a million-row export is hundreds of MB.
+    await getStorage().delete(file.fileKey).catch(() => {});
+    process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+    await closeDb();
+    return;
+  }
+
+  // Baseline and warm-up: the export's reader, with default options, as a project export.
+  const normalised = normaliseOptions("csv", undefined);
+  if (!normalised.success) throw new Error("default options did not validate");
+  const input = {
+    exportId: "00000000-0000-4000-8000-000000000000",
+    userId: task.userId,
+    type: "project" as const,
+    projectId: task.projectId,
+    documentId: null,
+    options: normalised.data,
+    generatedAt: new Date(),
+  };
+
+  if (task.mode === "warmup") {
+    const t0 = performance.now();
+    const source = await loadExportSource(handle.db, input);
+    let rows = 0;
+    for await (const batch of source.measurements()) rows += batch.length;
+    process.stdout.write(
+      `BENCH_RESULT ${JSON.stringify({ mode: "warmup", driver: handle.driver, rows, bytes: 0, seconds: (performance.now() - t0) / 1000, rssBaselineMb: 0, rssPeakMb: 0, rssIncreaseMb: 0, hwmIncreaseMb: null, samples: 0 } satisfies ChildResult)}\n`,
+    );
+    await closeDb();
+    return;
+  }
+
+  const bytes = Math.max(0, Math.floor(task.bytes ?? 0));
+  const dir = task.scratchDir ?? path.join(env.DATA_DIR, "baseline");
+  await fsp.mkdir(dir, { recursive: true });
+  const file = path.join(dir, `baseline-${process.pid}.bin`);
+  const block = Buffer.alloc(1024 * 1024, 0x61);
+
+  const sampler = startSampler();
+  const t0 = performance.now();
+  const source = await loadExportSource(handle.db, input);
+  const out = fs.createWriteStream(file, { highWaterMark: 64 * 1024 });
+  const opened = new Promise<void>((resolve, reject) => out.once("open", () => resolve()).once("error", reject));
+  let rows = 0;
+  let written = 0;
+  const writeUpTo = async (target: number) => {
+    while (written < target) {
+      const n = Math.min(block.length, target - written);
+      written += n;
+      if (!out.write(n === block.length ? block : block.subarray(0, n))) await new Promise((r) => out.once("drain", r));
+    }
+  };
+  for await (const batch of source.measurements()) {
+    rows += batch.length;
+    // Bytes in step with the rows, as a streaming renderer would write them.
+    await writeUpTo(source.rowsTotal > 0 ? Math.floor((bytes * rows) / source.rowsTotal) : 0);
+  }
+  await writeUpTo(bytes);
+  await opened;
+  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  // The disk store fsyncs before it reports a file as stored; so does the baseline.
+  const fh = await fsp.open(file, "r+");
+  await fh.sync();
+  await fh.close();
+  const t1 = performance.now();
+  const mem = sampler.stop();
+  await fsp.rm(file, { force: true });
+
+  const result: ChildResult = {
+    mode: "baseline",
+    format: task.format,
+    driver: handle.driver,
+    rows,
+    bytes: written,
+    seconds: (t1 - t0) / 1000,
+    ...mem,
+  };
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
+  await closeDb();
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
