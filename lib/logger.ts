@@ -9,9 +9,15 @@ type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level | "silent", number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 const SECRET_KEY = /(authorization|cookie|password|secret|token|signature|api[-_]?key|access[-_]?key)/i;
 
+/** Credentials inside URLs (postgres://user:password@host) and bearer tokens in free text. */
+function scrub(text: string): string {
+  return text.replace(/(\w+:\/\/[^:/\s@]+:)[^@\s]+@/g, "$1[redacted]@").replace(/(Bearer\s+)\S+/gi, "$1[redacted]");
+}
+
 function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return scrub(value);
   if (value instanceof Error) {
-    return { name: value.name, message: value.message, stack: value.stack };
+    return { name: value.name, message: scrub(value.message), stack: value.stack ? scrub(value.stack) : undefined };
   }
   if (value === null || typeof value !== "object" || depth > 4) return value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
@@ -22,7 +28,7 @@ function redact(value: unknown, depth = 0): unknown {
 
 function write(level: Level, message: string, fields?: Record<string, unknown>) {
   if (ORDER[level] < ORDER[env.LOG_LEVEL]) return;
-  const line = JSON.stringify({ time: new Date().toISOString(), level, message, ...(redact(fields ?? {}) as object) });
+  const line = JSON.stringify({ time: new Date().toISOString(), level, message: scrub(message), ...(redact(fields ?? {}) as object) });
   if (level === "error" || level === "warn") process.stderr.write(line + "\n");
   else process.stdout.write(line + "\n");
 }

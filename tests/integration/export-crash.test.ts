@@ -17,12 +17,15 @@ const ROWS = EXTRA_MEASUREMENTS + 5; // plus the SPEC example's five
 type State = Record<string, unknown> & { phase: string };
 
 let root: string;
+const children: ChildProcess[] = [];
 
 beforeAll(() => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), "export-crash-"));
 });
 
 afterAll(() => {
+  // Only when a failed assertion left one running.
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   fs.rmSync(root, { recursive: true, force: true });
 });
 
@@ -39,6 +42,7 @@ function startApp(args: string[]) {
   delete env.DATABASE_URL;
   delete env.TEST_DATABASE_URL;
   const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: process.cwd(), env, stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
   const states: State[] = [];
   const waiters: { match: (s: State) => boolean; resolve: (s: State) => void }[] = [];
   let stderr = "";
@@ -55,7 +59,8 @@ function startApp(args: string[]) {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
 
   /** The first state (already seen or still to come) that matches, or a rejection naming what the child said when it exits first. */
-  function waitFor(match: (s: State) => boolean, timeoutMs = 45_000): Promise<State> {
+  // Generous: opening PGlite alone takes seconds, and the rest of the suite runs beside this test.
+  function waitFor(match: (s: State) => boolean, timeoutMs = 120_000): Promise<State> {
     const seen = states.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
@@ -114,5 +119,5 @@ describe.skipIf(!isEmbedded)("an embedded app killed mid-export", () => {
 
     // Only the finished object is under a key (the killed upload's temp file is dot-prefixed, outside the key space).
     expect(filesIn(exportsDir).filter((f) => !path.basename(f).startsWith("."))).toEqual([recovered.fileKey]);
-  }, 90_000);
+  }, 240_000);
 });
