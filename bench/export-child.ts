@@ -206,7 +206,7 @@ async function main() {
     while (written < target) {
       const n = Math.min(block.length, target - written);
       written += n;
-      if (!out.write(n === block.length ? block : block.subarray(0, n))) await new Promise((r) => out.once("drain", r));
+      if (!out.write(n === block.length ? block : block.subarray(0, n))) await new Promise<void>((r) => out.once("drain", () => r()));
     }
   };
   for await (const batch of source.measurements()) {

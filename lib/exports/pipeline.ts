@@ -279,7 +279,7 @@ export async function fail(exportId: string, err: unknown, opts: { final: boolea
 export type RunOutcome = "completed" | "failed" | "retry" | "cancelled" | "skipped";
 
 /** All three stages in sequence, with error classification (the inline runner's job). */
-export async function runExport(exportId: string, opts: { signal?: AbortSignal } = {}): Promise<RunOutcome> {
+export async function runExport(exportId: string, opts: { signal?: AbortSignal; firstAttempt?: number } = {}): Promise<RunOutcome> {
   if (!(await start(exportId))) return "skipped";
   try {
     const file = await renderAndUpload(exportId, opts);
@@ -288,7 +288,9 @@ export async function runExport(exportId: string, opts: { signal?: AbortSignal }
     if (err instanceof ExportCancelledError) return "cancelled";
     const db = await getDb();
     const row = await loadRow(db, exportId);
-    const final = errorKindOf(err) !== "system" || (row?.attempts ?? 0) >= env.EXPORTS_MAX_ATTEMPTS;
+    // EXPORTS_MAX_ATTEMPTS per run, as with Inngest's retries: attempts keep counting across manual retries.
+    const attemptsThisRun = (row?.attempts ?? 0) - (opts.firstAttempt ?? 1) + 1;
+    const final = errorKindOf(err) !== "system" || attemptsThisRun >= env.EXPORTS_MAX_ATTEMPTS;
     await fail(exportId, err, { final });
     return final ? "failed" : "retry";
   }

@@ -95,10 +95,10 @@ export class InlineRunner implements ExportRunner {
     if (this.stopped || this.queue.some((j) => j.id === job.id)) return;
     if (this.running.has(job.id)) {
       // The running attempt may be about to stop (it was cancelled); the new request runs after it.
-      this.rerun.set(job.id, { id: job.id, userId: job.userId });
+      this.rerun.set(job.id, { id: job.id, userId: job.userId, attempt: job.attempt });
       return;
     }
-    this.queue.push({ id: job.id, userId: job.userId });
+    this.queue.push({ id: job.id, userId: job.userId, attempt: job.attempt });
     this.pump();
   }
 
@@ -134,7 +134,8 @@ export class InlineRunner implements ExportRunner {
 
   private run(job: Job) {
     const abort = new AbortController();
-    const done = runExport(job.id, { signal: abort.signal })
+    // job.attempt: the first attempt of this run (a manual retry starts a new run with its own budget).
+    const done = runExport(job.id, { signal: abort.signal, firstAttempt: job.attempt })
       .then(async (outcome) => {
         // Awaited, so the retry timer exists before this run counts as finished (drain() must not see a gap).
         if (outcome === "retry") await this.scheduleRetry(job);

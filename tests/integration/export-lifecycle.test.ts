@@ -111,7 +111,7 @@ describe("progress and task status", () => {
 
   it("a failed task reports its error message and kind", async () => {
     const user = await createTestUser();
-    const { project, id, created, held } = await pendingExport(user);
+    const { project, created, held } = await pendingExport(user);
     const db = await getDb();
     await db.delete(documents).where(eq(documents.id, project.documents[0].id));
     await runner.enqueue(held.jobs[0]);

@@ -130,6 +130,22 @@ describe("system errors are retried with backoff", () => {
     expect(at[5] - at[4]).toBeGreaterThanOrEqual(75);
   });
 
+  it("a manual retry of an export that used up its attempts gets the full budget again", async () => {
+    const user = await createTestUser();
+    const broken = failingUploads(storage);
+    setStorageForTests(broken.storage);
+    const project = await createTestProject(user);
+    const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
+    await runner.drain();
+    expect(await getExportJson(user, id)).toMatchObject({ status: "failed", attempts: 3 });
+
+    expect((await callRoute("POST", `/api/exports/${id}/retry`, { as: user })).status).toBe(202);
+    await runner.drain();
+    expect(await getExportJson(user, id)).toMatchObject({ status: "failed", attempts: 6, error_kind: "system" });
+    expect(broken.calls()).toBe(6);
+    expect((await eventTypes(user, id)).slice(7)).toEqual(["retried", "started", "retried", "started", "retried", "started", "failed"]);
+  });
+
   it("while it waits to retry, the export is pending with the last error; a later attempt that succeeds completes it", async () => {
     const user = await createTestUser();
     let failures = 1;

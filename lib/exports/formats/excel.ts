@@ -174,7 +174,7 @@ export async function renderExcel(
   }
 
   // 2. One sheet per condition with measurements, in one pass over the rows.
-  const conditionIndex = new Map(source.conditions.map((c, i) => [c.id, c]));
+  const conditionIndex = new Map(source.conditions.map((c) => [c.id, c]));
   const conditionColumns: Column[] = [
     { header: "Page", width: 8, numFmt: FMT.integer },
     { header: "Sheet #", width: 12 },
@@ -338,6 +338,26 @@ export async function renderExcel(
 
 const PLAIN: Partial<ExcelJS.Style> = {};
 
+/** Bytes of sheet XML that may wait for the zip before the writer pauses. */
+const ZIP_BACKLOG_LIMIT = 1024 * 1024;
+
+/** exceljs' StreamBuf as far as we look into it: its own buffers and the streams it feeds. */
+type SheetStream = { buffers?: { length: number }[]; pipes?: unknown[] };
+type StreamState = { length?: number };
+
+/** Bytes written into a sheet's stream that the zip has not consumed yet. */
+function pendingBytes(s: SheetStream | undefined): number {
+  if (!s) return 0;
+  let n = 0;
+  for (const b of s.buffers ?? []) n += b.length;
+  for (const p of s.pipes ?? []) {
+    // Old readable-stream versions (archiver's) have no writableLength: read the states.
+    const state = p as { _writableState?: StreamState; _readableState?: StreamState };
+    n += (state._writableState?.length ?? 0) + (state._readableState?.length ?? 0);
+  }
+  return n;
+}
+
 /** Writes the rows of one worksheet in order, committing each at once. */
 class SheetWriter {
   private rowNumber = 0;
@@ -386,30 +406,22 @@ class SheetWriter {
   }
 
   /**
-   * Waits until the zip has caught up with what this sheet wrote. exceljs'
-   * sheet buffer pushes into the zip's compressor without honouring its
-   * backpressure, so without this the whole sheet could pile up in memory
-   * while the upload is slower than the rendering.
+   * Waits until the zip has caught up with what this sheet wrote. exceljs
+   * pushes a sheet's XML into the zip's input (a PassThrough that archiver
+   * reads when it gets to the entry) without honouring backpressure, so while
+   * the upload or the compressor is slower than the rendering, the whole
+   * sheet would pile up in memory (~0.5 KB per row). This polls that backlog.
    */
   async settle(): Promise<void> {
-    const buffer = (this.ws as unknown as { stream?: { pipes?: Writable[]; buffers?: unknown[] } }).stream;
+    const sheetStream = (this.ws as unknown as { stream?: SheetStream }).stream;
     for (;;) {
       if (needsDrain(this.out)) {
         await drained(this.out);
         continue;
       }
-      const compressor = buffer?.pipes?.[0];
-      if (compressor && needsDrain(compressor)) {
-        await drained(compressor, this.out);
-        continue;
-      }
-      // Not yet the zip's current entry: give the zip a moment to finish the previous one.
-      if (!compressor && (buffer?.buffers?.length ?? 0) > 4) {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        if (this.out.destroyed) throw this.out.errored ?? new Error("The output stream was closed before the export was written.");
-        continue;
-      }
-      return;
+      if (pendingBytes(sheetStream) <= ZIP_BACKLOG_LIMIT) return;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (this.out.destroyed) throw this.out.errored ?? new Error("The output stream was closed before the export was written.");
     }
   }
 

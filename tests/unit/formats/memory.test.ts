@@ -86,7 +86,7 @@ describe("memory stays bounded", () => {
   beforeAll(async () => {
     large = await seedLargeProject(LARGE, { conditionCount: CONDITIONS, pageCount: 40 });
     small = await seedLargeProject(SMALL, { conditionCount: CONDITIONS, pageCount: 40 });
-  }, 120_000);
+  }, 240_000);
 
   it.each(["csv", "json", "ost", "excel"] as const)("%s: 200,000 rows need no more memory than 20,000", async (format) => {
     const a = await measure(format, small);
@@ -94,7 +94,7 @@ describe("memory stays bounded", () => {
     expect(a.rows).toBe(SMALL);
     expect(b.rows).toBe(LARGE);
     report(format, a, b);
-  });
+  }, 240_000);
 
   it("pdf: 40,000 rows need no more memory than 4,000", async () => {
     const per = LARGE / CONDITIONS;
@@ -103,5 +103,5 @@ describe("memory stays bounded", () => {
     expect(a.rows).toBe((SMALL / CONDITIONS) * 2);
     expect(b.rows).toBe(per * 2);
     report("pdf", a, b);
-  });
+  }, 240_000);
 });

@@ -1,0 +1,367 @@
+/**
+ * `npm run bench`: export throughput and peak memory per format against a
+ * raw read-and-write baseline, and API latency under load, on PostgreSQL and
+ * on embedded PGlite, in one run on one machine. See README "Benchmark".
+ *
+ * Options:
+ *   --quick             100k measurements only, CSV + Excel, shorter API runs
+ *   --sizes 100000,…    measurement counts (default 100000,1000000)
+ *   --formats csv,…     formats (default csv,json,ost,excel,pdf; PDF only up to PDF_MAX_ROWS)
+ *   --skip-pg | --skip-pglite | --skip-exports | --skip-api
+ *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
+ *   --no-build          use .next as it is, even when stale
+ *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles)
+ *   --duration S        seconds per API load test (default 10)
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ensureBuild, runApiBench, type ApiFigures } from "./api-load";
+import { BENCH_DATA, appEnv, benchDatabaseUrl, fmt, postgresReachable, redactUrl, resetBenchDatabase, ROOT, runTs, table, type Target } from "./common";
+import type { ChildResult } from "./export-child";
+
+const FORMATS = ["csv", "json", "ost", "excel", "pdf"] as const;
+type Format = (typeof FORMATS)[number];
+const PDF_MAX_ROWS = 250_000;
+const BENCH_EMAIL = "bench@example.com";
+const MB = 1024 * 1024;
+
+type SeedOut = { userId: string; projectId: string; measurements: number; seconds: number; driver: string };
+
+type ExportFigures = {
+  driver: string;
+  size: number;
+  format: Format;
+  rows: number;
+  bytes: number;
+  seconds: number;
+  rowsPerSecond: number;
+  mbPerSecond: number;
+  rssIncreaseMb: number;
+  hwmIncreaseMb: number | null;
+  phases?: ChildResult["phases"];
+  baselineSeconds: number;
+  baselineRssIncreaseMb: number;
+  ratio: number;
+  status?: string;
+  warnings?: string[];
+};
+
+/** `informational`: shown for comparison; the target is set for the other database. */
+type Check = { target: string; requirement: string; figure: string; pass: boolean | null; informational?: boolean };
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    sizes: { type: "string" },
+    formats: { type: "string" },
+    "skip-pg": { type: "boolean", default: false },
+    "skip-pglite": { type: "boolean", default: false },
+    "skip-exports": { type: "boolean", default: false },
+    "skip-api": { type: "boolean", default: false },
+    reuse: { type: "boolean", default: false },
+    "no-build": { type: "boolean", default: false },
+    profile: { type: "string" },
+    duration: { type: "string" },
+  },
+});
+
+const sizes = (args.sizes ?? (args.quick ? "100000" : "100000,1000000")).split(",").map((s) => Number(s.replace(/[_,]/g, "")));
+const formats = (args.formats ? args.formats.split(",") : args.quick ? ["csv", "excel"] : [...FORMATS]) as Format[];
+for (const f of formats) if (!FORMATS.includes(f)) throw new Error(`unknown format ${f}`);
+const apiDuration = Number(args.duration ?? (args.quick ? 5 : 10));
+const serverUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
+
+const runStarted = performance.now();
+fs.mkdirSync(BENCH_DATA, { recursive: true });
+const logFile = path.join(BENCH_DATA, "bench.log");
+fs.writeFileSync(logFile, `bench started ${new Date().toISOString()}\n`);
+const log = (line: string) => {
+  process.stdout.write(line + "\n");
+  fs.appendFileSync(logFile, line + "\n");
+};
+const elapsed = () => `${((performance.now() - runStarted) / 1000).toFixed(0)} s`;
+
+async function seed(target: Target, dataDir: string, size: number): Promise<SeedOut> {
+  const dbArgs = target.driver === "postgres" ? ["--database-url", target.url] : ["--pglite-dir", target.dir];
+  const out = await runTs<SeedOut>(
+    path.join(ROOT, "scripts", "seed.ts"),
+    ["--measurements", String(size), "--email", BENCH_EMAIL, "--data-dir", dataDir, ...dbArgs, "--json"],
+    appEnv(target, dataDir),
+    { logFile },
+  );
+  return out.result;
+}
+
+async function child(target: Target, dataDir: string, task: Record<string, unknown>, profile = false): Promise<ChildResult> {
+  const nodeFlags = ["--expose-gc"];
+  if (profile) nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${path.join(BENCH_DATA, "profiles")}`, `--cpu-prof-name=${target.driver}-${task.format}-${task.mode}-${Date.now()}.cpuprofile`);
+  const out = await runTs<ChildResult>(path.join(ROOT, "bench", "export-child.ts"), [JSON.stringify(task)], appEnv(target, dataDir), { nodeFlags, logFile });
+  return out.result;
+}
+
+async function exportBench(target: Target, dataDir: string): Promise<{ seeds: SeedOut[]; runs: ExportFigures[] }> {
+  const seedFile = path.join(BENCH_DATA, `seeded-${target.driver}.json`);
+  let seeds: SeedOut[] = [];
+  if (args.reuse && fs.existsSync(seedFile)) {
+    seeds = (JSON.parse(fs.readFileSync(seedFile, "utf8")) as SeedOut[]).filter((s) => sizes.includes(s.measurements));
+  }
+  const missing = sizes.filter((n) => !seeds.some((s) => s.measurements === n));
+  if (missing.length && (!args.reuse || seeds.length === 0)) {
+    if (target.driver === "postgres") await resetBenchDatabase(serverUrl);
+    else fs.rmSync(target.dir, { recursive: true, force: true });
+    fs.rmSync(path.join(dataDir, "exports"), { recursive: true, force: true });
+    seeds = [];
+  }
+  for (const size of sizes.filter((n) => !seeds.some((s) => s.measurements === n))) {
+    log(`  seeding ${fmt.n(size)} measurements …`);
+    const s = await seed(target, dataDir, size);
+    log(`  seeded ${fmt.n(size)} in ${s.seconds.toFixed(1)} s (${fmt.n(size / s.seconds)} rows/s)`);
+    seeds.push(s);
+  }
+  fs.writeFileSync(seedFile, JSON.stringify(seeds, null, 2));
+
+  const runs: ExportFigures[] = [];
+  for (const size of sizes) {
+    const s = seeds.find((x) => x.measurements === size)!;
+    const base = { projectId: s.projectId, userId: s.userId };
+    // One untimed pass over the rows, so every timed run (export or baseline) finds the same warm caches.
+    const warm = await child(target, dataDir, { ...base, mode: "warmup" });
+    log(`  ${fmt.n(size)}: warm-up read ${warm.seconds.toFixed(1)} s`);
+    for (const format of formats) {
+      if (format === "pdf" && size > PDF_MAX_ROWS) continue;
+      const profile = args.profile === format;
+      const e = await child(target, dataDir, { ...base, mode: "export", format }, profile);
+      const b = await child(target, dataDir, { ...base, mode: "baseline", format, bytes: e.bytes, scratchDir: path.join(dataDir, "baseline") });
+      const fig: ExportFigures = {
+        driver: target.driver,
+        size,
+        format,
+        rows: e.rows,
+        bytes: e.bytes,
+        seconds: e.seconds,
+        rowsPerSecond: e.rows / e.seconds,
+        mbPerSecond: e.bytes / MB / e.seconds,
+        rssIncreaseMb: e.rssIncreaseMb,
+        hwmIncreaseMb: e.hwmIncreaseMb,
+        phases: e.phases,
+        baselineSeconds: b.seconds,
+        baselineRssIncreaseMb: b.rssIncreaseMb,
+        ratio: e.seconds / b.seconds,
+        status: e.status,
+        warnings: e.warnings,
+      };
+      runs.push(fig);
+      log(
+        `  ${fmt.n(size)} ${format.padEnd(5)} ${fmt.s(e.seconds)} s, ${fmt.n(fig.rowsPerSecond)} rows/s, ${fig.mbPerSecond.toFixed(1)} MB/s, ` +
+          `peak RSS +${e.rssIncreaseMb.toFixed(0)} MB | baseline ${fmt.s(b.seconds)} s → ${fig.ratio.toFixed(2)}×   [${elapsed()}]`,
+      );
+    }
+  }
+  return { seeds, runs };
+}
+
+function checks(runs: ExportFigures[], api: ApiFigures[]): Check[] {
+  const out: Check[] = [];
+  const big = Math.max(...sizes);
+  const small = Math.min(...sizes);
+  const find = (driver: string, size: number, format: Format) => runs.find((r) => r.driver === driver && r.size === size && r.format === format);
+  const drivers = [...new Set(runs.map((r) => r.driver))];
+  const label = (d: string) => (d === "postgres" ? "PostgreSQL" : "PGlite");
+
+  for (const d of drivers) {
+    for (const format of ["csv", "json", "ost"] as const) {
+      const r = find(d, big, format);
+      if (!r) continue;
+      out.push({
+        target: `${format.toUpperCase()} export (${fmt.n(big)}, ${label(d)})`,
+        requirement: "≤ 2.5× baseline; peak RSS increase ≤ 200 MB",
+        figure: `${r.ratio.toFixed(2)}× (${fmt.s(r.seconds)} s vs ${fmt.s(r.baselineSeconds)} s); +${r.rssIncreaseMb.toFixed(0)} MB`,
+        pass: r.ratio <= 2.5 && r.rssIncreaseMb <= 200,
+        informational: d !== "postgres",
+      });
+    }
+    const x = find(d, big, "excel");
+    if (x) {
+      out.push({
+        target: `Excel export (${fmt.n(big)}, ${label(d)})`,
+        requirement: "≤ 25 s; peak RSS increase ≤ 300 MB",
+        figure: `${fmt.s(x.seconds)} s; +${x.rssIncreaseMb.toFixed(0)} MB`,
+        pass: x.seconds <= 25 && x.rssIncreaseMb <= 300,
+        informational: d !== "postgres",
+      });
+    }
+    const p = find(d, 100_000, "pdf");
+    if (p) {
+      out.push({
+        target: `PDF export, 100k (${label(d)})`,
+        requirement: "≤ 15 s; peak RSS increase ≤ 300 MB",
+        figure: `${fmt.s(p.seconds)} s; +${p.rssIncreaseMb.toFixed(0)} MB`,
+        pass: p.seconds <= 15 && p.rssIncreaseMb <= 300,
+        informational: d !== "postgres",
+      });
+    }
+    if (big !== small) {
+      for (const format of FORMATS) {
+        const a = find(d, small, format);
+        const b = find(d, big, format);
+        if (!a || !b) continue;
+        const factor = b.rssIncreaseMb / Math.max(1, a.rssIncreaseMb);
+        out.push({
+          target: `${format.toUpperCase()} memory flat in rows (${label(d)})`,
+          requirement: `${fmt.n(big)}-row peak ≤ 1.5× ${fmt.n(small)}-row peak`,
+          figure: `+${b.rssIncreaseMb.toFixed(0)} MB vs +${a.rssIncreaseMb.toFixed(0)} MB (${factor.toFixed(2)}×)`,
+          pass: factor <= 1.5,
+        });
+      }
+    }
+  }
+  for (const a of api) {
+    out.push({
+      target: `GET /api/exports?limit=20 (${label(a.driver)})`,
+      requirement: `p99 ≤ 50 ms and ≥ 500 req/s at ${a.list.connections} connections`,
+      figure: `p99 ${a.list.latencyMs.p99} ms, ${a.list.requestsPerSecond.toFixed(0)} req/s`,
+      pass: a.list.latencyMs.p99 <= 50 && a.list.requestsPerSecond >= 500,
+    });
+  }
+  for (const a of api) {
+    out.push({
+      target: `${fmt.n(a.postToCompleted.rows)}-row CSV, POST → completed (${label(a.driver)})`,
+      requirement: a.driver === "pglite" ? "≤ 500 ms (embedded)" : "(no target; for comparison)",
+      figure: `median ${a.postToCompleted.medianMs.toFixed(0)} ms`,
+      pass: a.driver === "pglite" ? a.postToCompleted.medianMs <= 500 : null,
+    });
+  }
+  return out;
+}
+
+async function main() {
+  log(`Takeoff Exports benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt.n(os.totalmem() / MB / 1024, 1)} GB, Node ${process.version}`);
+  log(`sizes ${sizes.map((s) => fmt.n(s)).join(", ")}; formats ${formats.join(", ")}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+
+  const targets: { target: Target; dataDir: string }[] = [];
+  if (!args["skip-pg"]) {
+    const problem = await postgresReachable(serverUrl);
+    if (problem) log(`PostgreSQL at ${redactUrl(serverUrl)} is not reachable (${problem}); skipping it. Set BENCH_DATABASE_URL or pass --skip-pg.`);
+    else {
+      const { url } = benchDatabaseUrl(serverUrl);
+      targets.push({ target: { driver: "postgres", url }, dataDir: path.join(BENCH_DATA, "postgres") });
+    }
+  }
+  if (!args["skip-pglite"]) {
+    const dataDir = path.join(BENCH_DATA, "pglite");
+    targets.push({ target: { driver: "pglite", dir: path.join(dataDir, "pglite") }, dataDir });
+  }
+
+  // The build comes first: when it fails, the run says so at once and still measures the exports.
+  let build: Awaited<ReturnType<typeof ensureBuild>> | null = null;
+  let buildError: string | null = null;
+  if (!args["skip-api"] && targets.length) {
+    log(`\n== Build`);
+    try {
+      build = args["no-build"] ? { built: false, seconds: 0, reason: "--no-build" } : await ensureBuild(log, logFile);
+      log(build.built ? `  built in ${build.seconds.toFixed(0)} s` : `  .next is ${build.reason}`);
+    } catch (err) {
+      buildError = err instanceof Error ? err.message : String(err);
+      log(`  ${buildError}\n  The API part is skipped.`);
+    }
+  }
+
+  const runs: ExportFigures[] = [];
+  const seeds: Record<string, SeedOut[]> = {};
+  if (!args["skip-exports"]) {
+    for (const { target, dataDir } of targets) {
+      log(`\n== Exports on ${target.driver}${target.driver === "postgres" ? ` (${redactUrl(target.url)})` : ""}`);
+      const r = await exportBench(target, dataDir);
+      seeds[target.driver] = r.seeds;
+      runs.push(...r.runs);
+    }
+  }
+
+  const api: ApiFigures[] = [];
+  let apiError: string | null = null;
+  if (!args["skip-api"] && targets.length && build) {
+    log(`\n== API under load`);
+    for (const { target } of targets) {
+      log(`-- ${target.driver}`);
+      // A database of its own, so the export benchmark's million-row projects do not bloat the app's start-up.
+      const apiTarget: Target =
+        target.driver === "postgres" ? { driver: "postgres", url: await resetBenchDatabase(serverUrl, "_api") } : { driver: "pglite", dir: path.join(BENCH_DATA, "api-pglite", "pglite") };
+      try {
+        api.push(
+          await runApiBench(apiTarget, path.join(BENCH_DATA, `api-${target.driver}`), {
+            connections: 32,
+            duration: apiDuration,
+            timingRuns: 10,
+            log,
+            logFile,
+          }),
+        );
+      } catch (err) {
+        apiError = `${target.driver}: ${err instanceof Error ? err.message : String(err)}`;
+        log(`  API benchmark failed: ${apiError}`);
+      }
+      log(`  [${elapsed()}]`);
+    }
+  }
+
+  const totalSeconds = (performance.now() - runStarted) / 1000;
+  const checkList = checks(runs, api);
+  const results = {
+    generatedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: os.totalmem() / MB / 1024, node: process.version, platform: `${os.platform()} ${os.release()}` },
+    loadAverageAtEnd: os.loadavg(),
+    options: { sizes, formats, apiDuration, quick: args.quick, reuse: args.reuse },
+    seeds,
+    exports: runs,
+    api: api.map((a) => ({ ...a })),
+    build,
+    errors: { build: buildError, api: apiError },
+    checks: checkList,
+    totalSeconds,
+  };
+  fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+
+  if (runs.length) {
+    log(`\n## Exports (wall time start → finish through the real pipeline; baseline = same reader + same bytes to disk)\n`);
+    log(
+      table(
+        ["db", "rows", "format", "size MiB", "wall s", "rows/s", "MiB/s", "peak RSS +MiB", "baseline s", "× baseline"],
+        runs.map((r) => [r.driver, fmt.n(r.size), r.format, (r.bytes / MB).toFixed(1), fmt.s(r.seconds), fmt.n(r.rowsPerSecond), r.mbPerSecond.toFixed(1), r.rssIncreaseMb.toFixed(0), fmt.s(r.baselineSeconds), r.ratio.toFixed(2)]),
+      ),
+    );
+  }
+  if (api.length) {
+    log(`\n## API (${api[0].list.connections} connections, ${apiDuration} s each; API key auth)\n`);
+    const rows: (string | number)[][] = [];
+    for (const a of api) {
+      for (const [name, f] of [
+        ["GET /api/exports?limit=20", a.list],
+        ["GET /api/exports/{id}", a.get],
+        ["POST /api/documents/{id}/export", a.create],
+      ] as const) {
+        rows.push([a.driver, name, f.requestsPerSecond.toFixed(0), f.latencyMs.p50, f.latencyMs.p99, Object.entries(f.statusCodes).map(([c, n]) => `${c}×${n}`).join(" ") + (f.errors ? ` errors×${f.errors}` : "")]);
+      }
+    }
+    log(table(["db", "endpoint", "req/s", "p50 ms", "p99 ms", "responses"], rows));
+    for (const a of api) log(`${a.driver}: POST → completed (${a.postToCompleted.rows}-row CSV): median ${a.postToCompleted.medianMs.toFixed(0)} ms, p90 ${a.postToCompleted.p90Ms.toFixed(0)} ms`);
+  }
+  log(`\n## Targets ("(yes)"/"(no)": the target is set for PostgreSQL; PGlite shown for comparison)\n`);
+  log(table(["target", "requirement", "figure", "pass"], checkList.map((c) => [c.target, c.requirement, c.figure, c.pass === null ? "–" : c.informational ? (c.pass ? "(yes)" : "(no)") : c.pass ? "yes" : "NO"])));
+  for (const a of api) {
+    if (a.driver !== "postgres") continue;
+    log(`\n## EXPLAIN (PostgreSQL, ${fmt.n(a.exportsForUser)} exports of the user, ${fmt.n(a.exportsTotal)} in all)`);
+    for (const e of a.explain) log(`\n${e.name}:\n${e.plan.map((l) => `  ${l}`).join("\n")}`);
+  }
+  if (buildError || apiError) {
+    log(`\nAPI part incomplete: ${buildError ?? apiError}`);
+    process.exitCode = 1;
+  }
+  log(`\nTotal ${(totalSeconds / 60).toFixed(1)} min; load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}. Figures in bench/results.json, logs in bench/.data/.`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
