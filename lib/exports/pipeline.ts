@@ -11,7 +11,7 @@ import { exports, storageDeletions, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { sanitizeFileName } from "@/lib/storage/content-disposition";
-import { getStorage } from "@/lib/storage";
+import { getStorage, type DiskStorage } from "@/lib/storage";
 import { errorKindOf, ExportJobError, readableMessage, userError } from "./errors";
 import { recordEvent } from "./events";
 import { RENDERERS } from "./formats";
@@ -208,6 +208,9 @@ export async function finish(exportId: string, file: StoredFile): Promise<boolea
   const now = new Date();
   const expiresAt = new Date(now.getTime() + env.EXPORT_RETENTION_DAYS * 24 * 3600 * 1000);
   const done = await db.transaction(async (tx) => {
+    // The export may have been renamed while it rendered: name the file after the current name.
+    const [current] = await tx.select({ name: exports.name, format: exports.format }).from(exports).where(eq(exports.id, exportId));
+    const fileName = current ? sanitizeFileName(current.name, RENDERERS[current.format].extension) : file.fileName;
     const [row] = await tx
       .update(exports)
       .set({
@@ -217,7 +220,7 @@ export async function finish(exportId: string, file: StoredFile): Promise<boolea
         recordsCount: file.records,
         rowsTotal: file.rowsTotal,
         fileKey: file.fileKey,
-        fileName: file.fileName,
+        fileName,
         fileSize: file.fileSize,
         contentType: file.contentType,
         checksumSha256: file.checksumSha256,
@@ -356,7 +359,7 @@ export async function sweepStalled(opts: { includeAllProcessing?: boolean } = {}
  * Retention: completed exports past `expires_at` lose their file and become
  * `expired` (the row is kept); failed storage deletions are retried.
  */
-export async function cleanupExpired(now = new Date()): Promise<{ expired: number; deletionsRetried: number }> {
+export async function cleanupExpired(now = new Date()): Promise<{ expired: number; deletionsRetried: number; tempFilesRemoved: number }> {
   const db = await getDb();
   const due = await db
     .select()
@@ -390,5 +393,8 @@ export async function cleanupExpired(now = new Date()): Promise<{ expired: numbe
         .where(eq(storageDeletions.id, q.id));
     }
   }
-  return { expired, deletionsRetried };
+  // Temp files left by a process killed mid-write (disk driver only; S3 relies on the bucket's multipart lifecycle rule).
+  const storage = getStorage() as Partial<DiskStorage>;
+  const tempFilesRemoved = typeof storage.sweepTemp === "function" ? await storage.sweepTemp(6 * 3600 * 1000) : 0;
+  return { expired, deletionsRetried, tempFilesRemoved };
 }

@@ -24,6 +24,8 @@ export type DiskStorageOptions = {
 
 export type DiskStorage = Storage & {
   readonly driver: "disk";
+  /** Removes temp files of interrupted writes older than `olderThanMs`; returns how many. */
+  sweepTemp(olderThanMs: number): Promise<number>;
   readonly dir: string;
   /** Answers GET/HEAD /api/storage/<key>?…: verifies the signature and streams the file. */
   serve(req: Request, keySegments: unknown): Promise<Response>;
@@ -354,5 +356,27 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
     }
   }
 
-  return { driver: "disk", dir: root, put, head, delete: remove, signedUrl, health, serve };
+  /**
+   * Temp files of writes that never finished (the process was killed between
+   * create and rename). Live writes are younger than `olderThanMs`.
+   */
+  async function sweepTemp(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    const cutoff = Date.now() - olderThanMs;
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const entry of entries) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) await walk(full);
+        else if (entry.isFile() && entry.name.startsWith(".") && entry.name.endsWith(".tmp")) {
+          const stat = await fsp.stat(full).catch(() => null);
+          if (stat && stat.mtimeMs < cutoff && (await fsp.rm(full, { force: true }).then(() => true, () => false))) removed++;
+        }
+      }
+    };
+    await walk(root);
+    return removed;
+  }
+
+  return { driver: "disk", dir: root, put, head, delete: remove, signedUrl, health, serve, sweepTemp };
 }

@@ -86,7 +86,7 @@ describe("project import under hostile input", () => {
   });
 
   it("refuses raw bytes that are not a JSON object: garbage, invalid UTF-8, deep nesting, NaN", async () => {
-    const bodies: (string | Uint8Array)[] = [
+    const bodies: (string | Uint8Array<ArrayBuffer>)[] = [
       "",
       "null",
       "[]",

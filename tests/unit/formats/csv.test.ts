@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import Papa from "papaparse";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
 
 const HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];
@@ -19,6 +19,7 @@ describe("CSV export", () => {
   beforeAll(async () => {
     spec = await importFixture();
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("writes the SPEC example as one row per measurement with BOM, CRLF and the exact header", async () => {
     const opts = options("csv");

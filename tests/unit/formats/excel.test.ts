@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as XLSX from "xlsx";
 import { renderExcel } from "@/lib/exports/formats/excel";
 import { XML_ILLEGAL_WARNING } from "@/lib/exports/sanitize";
@@ -43,6 +43,7 @@ describe("Excel export", () => {
   beforeAll(async () => {
     spec = await importFixture();
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("writes the four kinds of sheets of SPEC §6.2 at their cell positions", async () => {
     const opts = options("excel", { timezone: "Europe/Paris" });

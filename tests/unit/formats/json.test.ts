@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
 
 type Snapshot = {
@@ -18,6 +18,7 @@ describe("JSON export", () => {
   beforeAll(async () => {
     spec = await importFixture();
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("writes the SPEC §6.4 structure for a document export", async () => {
     const opts = options("json", { timezone: "America/New_York" });

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { XML_ILLEGAL_WARNING } from "@/lib/exports/sanitize";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
 import { child, children, hasChild, parseXml, textOf, type XmlNode } from "../../fixtures/formats-xml";
@@ -29,6 +29,7 @@ describe("OST XML export", () => {
   beforeAll(async () => {
     spec = await importFixture();
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("writes the SPEC §6.5 structure with 2-space indentation", async () => {
     const opts = options("ost");

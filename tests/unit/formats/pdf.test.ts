@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
 
 // poppler-utils (pdftotext, pdfinfo, pdffonts) reads the files back; without it only the structural checks run.
@@ -38,6 +38,7 @@ describe("PDF export", () => {
   beforeAll(async () => {
     spec = await importFixture();
   });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   it("is a complete PDF with embedded fonts", async () => {
     const opts = options("pdf");

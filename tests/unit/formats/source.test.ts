@@ -128,6 +128,28 @@ describe("loadExportSource", () => {
     }
   });
 
+  it("lets a consumer stop early (cancellation) with the read-ahead settled and the database usable", async () => {
+    const p = await orderingFixture();
+    const db = await getDb();
+    const input = {
+      exportId: "00000000-0000-4000-8000-000000000002",
+      userId: p.userId,
+      type: "project" as const,
+      projectId: p.id,
+      documentId: null,
+      options: options("csv"),
+      generatedAt: GENERATED_AT,
+    };
+    const small = await loadExportSource(db, input, { batchSize: 2 });
+    let seen = 0;
+    for await (const batch of small.measurements()) {
+      seen += batch.length;
+      break;
+    }
+    expect(seen).toBeGreaterThan(0);
+    expect(await collect(small.measurements())).toHaveLength(10);
+  });
+
   it("breaks sort_order ties by name", async () => {
     const p = await orderingFixture();
     const db = await getDb();

@@ -23,12 +23,12 @@ beforeEach(() => {
 
 describe("cleanup-expired-exports", () => {
   it("runs the expiry cleanup in a step, hourly", async () => {
-    stages.cleanupExpired.mockResolvedValue({ expired: 2, deletionsRetried: 1 });
+    stages.cleanupExpired.mockResolvedValue({ expired: 2, deletionsRetried: 1, tempFilesRemoved: 0 });
     const t = new InngestTestEngine({ function: cleanupExpiredExports, events: [cronEvent] });
 
     const { result, ctx } = await t.execute();
 
-    expect(result).toEqual({ expired: 2, deletionsRetried: 1 });
+    expect(result).toEqual({ expired: 2, deletionsRetried: 1, tempFilesRemoved: 0 });
     expect(ctx.step.run).toHaveBeenCalledWith("cleanup-expired", expect.any(Function));
     expect(stages.cleanupExpired).toHaveBeenCalledTimes(1);
     expect(cleanupExpiredExports.opts.triggers).toEqual([{ cron: "0 * * * *" }]);

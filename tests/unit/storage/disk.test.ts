@@ -226,3 +226,21 @@ describe("disk storage signed URLs and health", () => {
     expect(health.detail).not.toContain(dir);
   });
 });
+
+describe("sweeping temp files of interrupted writes", () => {
+  it("removes old dot-tmp files and keeps fresh ones and real objects", async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "sweep-"));
+    const storage = createDiskStorage({ dir, secret: "s".repeat(32), baseUrl: "http://localhost:3000" });
+    await storage.put("exports/p/a.csv", Readable.from([Buffer.from("a,b\r\n")]), { contentType: "text/csv" });
+    const folder = path.join(dir, "exports", "p");
+    const stale = path.join(folder, ".a.csv.1111.tmp");
+    const fresh = path.join(folder, ".a.csv.2222.tmp");
+    await fsp.writeFile(stale, "half");
+    await fsp.writeFile(fresh, "half");
+    const old = new Date(Date.now() - 7 * 3600 * 1000);
+    await fsp.utimes(stale, old, old);
+    expect(await storage.sweepTemp(6 * 3600 * 1000)).toBe(1);
+    expect((await fsp.readdir(folder)).sort()).toEqual([".a.csv.2222.tmp", "a.csv"]);
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+});
