@@ -291,6 +291,8 @@ export async function runExport(exportId: string, opts: { signal?: AbortSignal; 
     if (err instanceof ExportCancelledError) return "cancelled";
     const db = await getDb();
     const row = await loadRow(db, exportId);
+    // Cancelled or deleted while it ran (e.g. its object removed under finish): not a failure.
+    if (!row || row.status !== "processing") return "cancelled";
     // EXPORTS_MAX_ATTEMPTS per run, as with Inngest's retries: attempts keep counting across manual retries.
     const attemptsThisRun = (row?.attempts ?? 0) - (opts.firstAttempt ?? 1) + 1;
     const final = errorKindOf(err) !== "system" || attemptsThisRun >= env.EXPORTS_MAX_ATTEMPTS;

@@ -99,7 +99,8 @@ export class InlineRunner implements ExportRunner {
       return;
     }
     this.queue.push({ id: job.id, userId: job.userId, attempt: job.attempt });
-    this.pump();
+    // On the next turn, so the request that queued the job answers before the job takes the event loop.
+    setImmediate(() => this.pump());
   }
 
   async cancel(job: Job): Promise<void> {
