@@ -122,10 +122,15 @@ async function main() {
     const pipeline = await import("@/lib/exports/pipeline");
     const { getStorage } = await import("@/lib/storage");
     const { exports } = await import("@/db/schema");
-    const { eq } = await import("drizzle-orm");
+    const { and, eq, inArray } = await import("drizzle-orm");
     // Load the renderers before the baseline so module code is not counted as export memory.
     await import("@/lib/exports/formats");
 
+    // A crashed earlier run may have left an export of this user active; an identical request would be de-duplicated onto it.
+    await handle.db
+      .update(exports)
+      .set({ status: "cancelled", progressStep: "Cancelled" })
+      .where(and(eq(exports.userId, task.userId), inArray(exports.status, ["pending", "processing"])));
     const created = await createExport({
       userId: task.userId,
       source: { type: "project", id: task.projectId },
