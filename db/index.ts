@@ -31,6 +31,7 @@ export type DbHandle = {
   close(): Promise<void>;
 };
 
+export const APPLICATION_NAME = "takeoff-exports";
 const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
 // Any constant works; it only has to be the same for every instance of the app.
 const MIGRATION_LOCK_ID = 727_401_001;
@@ -74,8 +75,9 @@ async function openPostgres(url: string): Promise<DbHandle> {
   const sql = postgres(url, {
     max: env.DATABASE_POOL_SIZE,
     onnotice: () => {},
-    // Timestamps come back as Date objects in UTC whatever the host zone is.
-    connection: { TimeZone: "UTC" },
+    // Timestamps come back as Date objects in UTC whatever the host zone is; the
+    // application name tells operators (and the fault tests) which process a connection is.
+    connection: { TimeZone: "UTC", application_name: `${APPLICATION_NAME}:${process.pid}` },
   });
 
   // Several app instances may start at once: one migrates, the others wait.

@@ -7,7 +7,7 @@
 import { PassThrough } from "node:stream";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { getDb, type Db } from "@/db";
-import { exports, storageDeletions, type ExportRow } from "@/db/schema";
+import { documents, exports, projects, storageDeletions, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { sanitizeFileName } from "@/lib/storage/content-disposition";
@@ -170,6 +170,9 @@ export async function renderAndUpload(exportId: string, opts: { signal?: AbortSi
     body.end();
     const stored = await upload;
     if (tracker.isCancelled()) throw new ExportCancelledError();
+    // Rows vanish silently from a keyset read when their source is deleted mid-run:
+    // refuse to call a truncated file complete.
+    await assertSourceStillExists(db, row);
     return {
       fileKey: key,
       fileName: sanitizeFileName(row.name, renderer.extension),
@@ -189,6 +192,15 @@ export async function renderAndUpload(exportId: string, opts: { signal?: AbortSi
   } finally {
     tracker.stop();
     opts.signal?.removeEventListener("abort", onOuterAbort);
+  }
+}
+
+async function assertSourceStillExists(db: Db, row: ExportRow) {
+  const [project] = await db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, row.projectId), eq(projects.userId, row.userId)));
+  if (!project) throw userError("The project was deleted while the export was running.");
+  if (row.documentId) {
+    const [doc] = await db.select({ id: documents.id }).from(documents).where(eq(documents.id, row.documentId));
+    if (!doc) throw userError("The document was deleted while the export was running.");
   }
 }
 
