@@ -43,6 +43,8 @@ export type ChildResult = {
   rssIncreaseMb: number;
   /** Kernel high-water mark since the reset, minus the baseline (Linux only). */
   hwmIncreaseMb: number | null;
+  /** Increases over the start, at the sample with the highest RSS. */
+  atPeakMb?: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
   samples: number;
   status?: string;
   warnings?: string[];
@@ -75,26 +77,38 @@ function startSampler() {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   gc?.();
-  const baseline = process.memoryUsage.rss();
+  const start = process.memoryUsage();
+  const baseline = start.rss;
   const hwmReset = resetHwm();
   let peak = baseline;
+  // Where the memory is, at the RSS peak: V8 heap, external (e.g. Buffers), array buffers (incl. PGlite's WASM memory).
+  let atPeak = start;
   let samples = 0;
-  const timer = setInterval(() => {
-    const rss = process.memoryUsage.rss();
+  const sample = () => {
+    const m = process.memoryUsage();
     samples++;
-    if (rss > peak) peak = rss;
-  }, SAMPLE_MS);
+    if (m.rss > peak) {
+      peak = m.rss;
+      atPeak = m;
+    }
+  };
+  const timer = setInterval(sample, SAMPLE_MS);
   return {
     stop() {
       clearInterval(timer);
-      const rss = process.memoryUsage.rss();
-      if (rss > peak) peak = rss;
+      sample();
       const hwm = hwmReset ? readHwmKb() : null;
       return {
         rssBaselineMb: baseline / MB,
         rssPeakMb: peak / MB,
         rssIncreaseMb: (peak - baseline) / MB,
         hwmIncreaseMb: hwm === null ? null : (hwm * 1024 - baseline) / MB,
+        atPeakMb: {
+          heapTotal: (atPeak.heapTotal - start.heapTotal) / MB,
+          heapUsed: (atPeak.heapUsed - start.heapUsed) / MB,
+          external: (atPeak.external - start.external) / MB,
+          arrayBuffers: (atPeak.arrayBuffers - start.arrayBuffers) / MB,
+        },
         samples,
       };
     },

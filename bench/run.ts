@@ -40,9 +40,11 @@ type ExportFigures = {
   mbPerSecond: number;
   rssIncreaseMb: number;
   hwmIncreaseMb: number | null;
+  atPeakMb?: ChildResult["atPeakMb"];
   phases?: ChildResult["phases"];
   baselineSeconds: number;
   baselineRssIncreaseMb: number;
+  baselineAtPeakMb?: ChildResult["atPeakMb"];
   ratio: number;
   status?: string;
   warnings?: string[];
@@ -145,9 +147,11 @@ async function exportBench(target: Target, dataDir: string): Promise<{ seeds: Se
         mbPerSecond: e.bytes / MB / e.seconds,
         rssIncreaseMb: e.rssIncreaseMb,
         hwmIncreaseMb: e.hwmIncreaseMb,
+        atPeakMb: e.atPeakMb,
         phases: e.phases,
         baselineSeconds: b.seconds,
         baselineRssIncreaseMb: b.rssIncreaseMb,
+        baselineAtPeakMb: b.atPeakMb,
         ratio: e.seconds / b.seconds,
         status: e.status,
         warnings: e.warnings,
