@@ -5,7 +5,7 @@
  * then times POST → completed for a 1,000-measurement CSV export by polling
  * GET /api/exports/{id} every 10 ms.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import autocannon, { type Result } from "autocannon";
@@ -21,6 +21,8 @@ export type LoadFigures = {
   statusCodes: Record<string, number>;
   errors: number;
   timeouts: number;
+  /** CPU time per request of the app's process, and of PostgreSQL's processes when the server runs on this machine (Linux /proc). */
+  cpuMsPerRequest: { app: number | null; postgres: number | null };
 };
 
 export type ApiFigures = {
@@ -135,7 +137,59 @@ async function startServer(env: NodeJS.ProcessEnv, port: number, logFile: string
 // Load
 // ---------------------------------------------------------------------------
 
-function figures(r: Result, connections: number): LoadFigures {
+// ---------------------------------------------------------------------------
+// CPU accounting (Linux): where the time of a request goes, independent of what else the machine runs.
+// ---------------------------------------------------------------------------
+
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** utime + stime of a process in ms, or null when /proc is not there. */
+function processCpuMs(pid: number): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
+  } catch {
+    return null;
+  }
+}
+
+/** CPU ms of every process called `postgres` (the server and its backends), or null without /proc. */
+function postgresCpuMs(): number | null {
+  let dirs: string[];
+  try {
+    dirs = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  let total = 0;
+  let found = false;
+  for (const d of dirs) {
+    try {
+      if (fs.readFileSync(`/proc/${d}/comm`, "utf8").trim() !== "postgres") continue;
+      const ms = processCpuMs(Number(d));
+      if (ms !== null) {
+        total += ms;
+        found = true;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found ? total : null;
+}
+
+function figures(r: Result, connections: number, cpu: LoadFigures["cpuMsPerRequest"]): LoadFigures {
   const statusCodes: Record<string, number> = {};
   for (const [code, v] of Object.entries(r.statusCodeStats ?? {})) statusCodes[code] = Number(v.count);
   return {
@@ -147,6 +201,7 @@ function figures(r: Result, connections: number): LoadFigures {
     statusCodes,
     errors: r.errors,
     timeouts: r.timeouts,
+    cpuMsPerRequest: cpu,
   };
 }
 
@@ -196,11 +251,22 @@ export async function runApiBench(target: Target, dataDir: string, opts: ApiOpti
   const auth = { authorization: `Bearer ${s.apiKey}` };
 
   try {
+    const pid = server.process.pid!;
+    const measurePostgres = target.driver === "postgres" && ["localhost", "127.0.0.1", "::1", "[::1]"].includes(new URL(target.url).hostname);
     const run = async (name: string, o: Parameters<typeof autocannon>[0], duration = opts.duration) => {
+      const app0 = processCpuMs(pid);
+      const pg0 = measurePostgres ? postgresCpuMs() : null;
       const r = await autocannon({ connections: opts.connections, duration, timeout: 30, ...o, headers: { ...auth, ...(o.headers ?? {}) } });
-      const f = figures(r, opts.connections);
+      const app1 = processCpuMs(pid);
+      const pg1 = measurePostgres ? postgresCpuMs() : null;
+      const per = (a: number | null, b: number | null) => (a === null || b === null || r.requests.total === 0 ? null : (b - a) / r.requests.total);
+      const f = figures(r, opts.connections, { app: per(app0, app1), postgres: per(pg0, pg1) });
       if (duration >= opts.duration) {
-        log(`  ${name}: ${f.requestsPerSecond.toFixed(0)} req/s, p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms, status ${JSON.stringify(f.statusCodes)}${f.errors ? `, ${f.errors} errors` : ""}`);
+        const cpu = f.cpuMsPerRequest;
+        log(
+          `  ${name}: ${f.requestsPerSecond.toFixed(0)} req/s, p50 ${f.latencyMs.p50} ms, p99 ${f.latencyMs.p99} ms, status ${JSON.stringify(f.statusCodes)}` +
+            `${f.errors ? `, ${f.errors} errors` : ""}${cpu.app !== null ? `; CPU/request: app ${cpu.app.toFixed(1)} ms${cpu.postgres !== null ? `, PostgreSQL ${cpu.postgres.toFixed(1)} ms` : ""}` : ""}`,
+        );
       }
       return f;
     };
@@ -233,7 +299,8 @@ export async function runApiBench(target: Target, dataDir: string, opts: ApiOpti
           headers: { ...auth, "content-type": "application/json" },
           setupRequest: (req) => {
             n++;
-            const subset = ids.filter((_, i) => (n >> i) & 1 || i === n % ids.length);
+            // The bits of n (from 1): a different non-empty subset for each of the first 2^20 − 1 requests.
+            const subset = ids.filter((_, i) => (n >> i) & 1);
             return { ...req, body: JSON.stringify({ format: "csv", options: { condition_ids: subset }, name: `Load ${n}` }) };
           },
         },

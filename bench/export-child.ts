@@ -37,6 +37,8 @@ export type ChildResult = {
   rows: number;
   bytes: number;
   seconds: number;
+  /** CPU time (user + system) of this process over the timed part. */
+  cpuSeconds?: number;
   phases?: { start: number; render: number; finish: number };
   rssBaselineMb: number;
   rssPeakMb: number;
@@ -153,6 +155,7 @@ async function main() {
     const id = created.body.export_id;
 
     const sampler = startSampler();
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const claimed = await pipeline.start(id);
     if (!claimed) throw new Error("export was not claimed");
@@ -161,6 +164,7 @@ async function main() {
     const t2 = performance.now();
     const done = await pipeline.finish(id, file);
     const t3 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
     const mem = sampler.stop();
     const [row] = await handle.db.select().from(exports).where(eq(exports.id, id));
 
@@ -171,6 +175,7 @@ async function main() {
       rows: file.records,
       bytes: file.fileSize,
       seconds: (t3 - t0) / 1000,
+      cpuSeconds: (cpu.user + cpu.system) / 1e6,
       phases: { start: (t1 - t0) / 1000, render: (t2 - t1) / 1000, finish: (t3 - t2) / 1000 },
       ...mem,
       status: done ? row?.status : "not finished",
@@ -215,6 +220,7 @@ async function main() {
   const block = Buffer.alloc(1024 * 1024, 0x61);
 
   const sampler = startSampler();
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const source = await loadExportSource(handle.db, input);
   const out = fs.createWriteStream(file, { highWaterMark: 64 * 1024 });
@@ -241,6 +247,7 @@ async function main() {
   await fh.sync();
   await fh.close();
   const t1 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   const mem = sampler.stop();
   await fsp.rm(file, { force: true });
 
@@ -251,6 +258,7 @@ async function main() {
     rows,
     bytes: written,
     seconds: (t1 - t0) / 1000,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
     ...mem,
   };
   process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
