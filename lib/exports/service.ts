@@ -4,7 +4,7 @@
  * row first and then hands it to the runner (STYLE: insert, then send).
  */
 import crypto from "node:crypto";
-import { and, count, desc, eq, gte, ilike, inArray, isNotNull, lt, or, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, ilike, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type Db, type Tx } from "@/db";
 import {
@@ -130,7 +130,8 @@ export async function listExports(userId: string, query: ListQuery) {
   const where = and(...filters);
   const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
   const pageWhere = cursor
-    ? and(where, or(lt(exports.createdAt, new Date(cursor.t)), and(eq(exports.createdAt, new Date(cursor.t)), lt(exports.id, cursor.i))))
+    ? // A row comparison is one index range; the equivalent OR is a filter after the scan.
+      and(where, sql`(${exports.createdAt}, ${exports.id}) < (${new Date(cursor.t).toISOString()}::timestamptz, ${cursor.i}::uuid)`)
     : where;
 
   const [rows, [{ total }]] = await Promise.all([
@@ -138,7 +139,8 @@ export async function listExports(userId: string, query: ListQuery) {
       .select()
       .from(exports)
       .where(pageWhere)
-      .orderBy(desc(exports.createdAt), desc(exports.id))
+      // NULLS LAST matches the index (the columns are NOT NULL, so the order is the same).
+      .orderBy(sql`${exports.createdAt} desc nulls last`, sql`${exports.id} desc nulls last`)
       .limit(query.limit + 1),
     db.select({ total: count() }).from(exports).where(where),
   ]);

@@ -3,7 +3,7 @@
  * quantity and measurement count are computed from its measurements, never
  * stored). Every query is scoped to the owner inside the query.
  */
-import { and, asc, count, desc, eq, sql, sum } from "drizzle-orm";
+import { and, asc, count, eq, sql, sum } from "drizzle-orm";
 import type { Db } from "@/db";
 import { conditions, documents, measurements, pages, projects, type Condition, type Project } from "@/db/schema";
 import { notFound } from "@/lib/api/errors";
@@ -105,7 +105,7 @@ export async function listProjects(db: Db, userId: string) {
     })
     .from(projects)
     .where(eq(projects.userId, userId))
-    .orderBy(desc(projects.createdAt), desc(projects.id));
+    .orderBy(sql`${projects.createdAt} desc nulls last`, sql`${projects.id} desc nulls last`);
   return rows.map((r) => ({
     ...projectOut(r.project),
     documents_count: r.documents,
