@@ -2,7 +2,7 @@
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { CostsOut } from "@/lib/takeoff/read";
-import type { ExportSource } from "./types";
+import type { ExportSource, Progress, SourceCondition, SourceMeasurement } from "./types";
 
 // ---------------------------------------------------------------------------
 // Output
@@ -63,6 +63,52 @@ export async function write(out: Writable, chunk: string | Buffer): Promise<void
 export async function end(out: Writable): Promise<void> {
   if (!out.writableEnded) out.end();
   await finished(out, { readable: false });
+}
+
+/** How a nested format writes a condition, one of its measurements, and its end. */
+export type NestedWriter = {
+  open(condition: SourceCondition, index: number): string;
+  item(measurement: SourceMeasurement, indexInCondition: number): string;
+  close(condition: SourceCondition, items: number): string;
+};
+
+/**
+ * Streams the measurements nested under their conditions (JSON, OST): rows
+ * arrive grouped by condition in condition order, and every condition is
+ * written, with or without rows. Returns the number of rows written.
+ */
+export async function writeNestedByCondition(source: ExportSource, out: Writable, progress: Progress, w: NestedWriter): Promise<number> {
+  const position = new Map(source.conditions.map((c, i) => [c.id, i]));
+  let index = -1;
+  let items = 0;
+  let records = 0;
+  /** Closes the open condition and opens the following ones up to `target`. */
+  const advanceTo = (target: number) => {
+    let s = "";
+    while (index < target) {
+      if (index >= 0) s += w.close(source.conditions[index], items);
+      index++;
+      items = 0;
+      s += w.open(source.conditions[index], index);
+    }
+    return s;
+  };
+  for await (const batch of source.measurements()) {
+    let chunk = "";
+    for (const m of batch) {
+      const target = position.get(m.conditionId);
+      if (target === undefined) continue;
+      chunk += advanceTo(target) + w.item(m, items);
+      items++;
+      records++;
+    }
+    await write(out, chunk);
+    await progress.advance(batch.length);
+  }
+  let tail = advanceTo(source.conditions.length - 1);
+  if (index >= 0) tail += w.close(source.conditions[index], items);
+  await write(out, tail);
+  return records;
 }
 
 // ---------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  * would give (plus a final newline).
  */
 import type { NormalisedOptions } from "../schemas";
-import { costsCamel, end, isoInZone, write } from "./common";
+import { costsCamel, end, isoInZone, write, writeNestedByCondition } from "./common";
 import type { ExportSource, Renderer, SourceCondition, SourceMeasurement } from "./types";
 
 const snakeToCamel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -89,44 +89,15 @@ export const json: Renderer = {
     await write(out, `{${top.map(([k, v]) => field(k, v, 1)).join(",")},${nl(1)}"conditions"${colon}[`);
 
     // Conditions at depth 2, their fields at 3, measurements at 4.
-    let index = -1;
-    let itemsInCurrent = 0;
-    const openCondition = (c: SourceCondition) => {
-      const head = Object.entries(conditionHead(c)).map(([k, v]) => field(k, v, 3));
-      return `${index > 0 ? "," : ""}${nl(2)}{${head.join(",")},${nl(3)}"measurements"${colon}[`;
-    };
-    const closeCondition = () => `${itemsInCurrent > 0 ? nl(3) : ""}]${nl(2)}}`;
-    /** Closes the open condition and opens the following ones up to `target` (conditions without rows get []). */
-    const advanceTo = (target: number) => {
-      let s = "";
-      while (index < target) {
-        if (index >= 0) s += closeCondition();
-        index++;
-        itemsInCurrent = 0;
-        s += openCondition(source.conditions[index]);
-      }
-      return s;
-    };
-
-    const position = new Map(source.conditions.map((c, i) => [c.id, i]));
-    let records = 0;
-    for await (const batch of source.measurements()) {
-      let chunk = "";
-      for (const m of batch) {
-        const target = position.get(m.conditionId);
-        if (target === undefined) continue;
-        chunk += advanceTo(target);
-        chunk += `${itemsInCurrent > 0 ? "," : ""}${nl(4)}${value(measurementOut(m), 4)}`;
-        itemsInCurrent++;
-        records++;
-      }
-      await write(out, chunk);
-      await progress.advance(batch.length);
-    }
-    let tail = advanceTo(source.conditions.length - 1);
-    if (index >= 0) tail += closeCondition();
-    tail += `${source.conditions.length ? nl(1) : ""}]${nl(0)}}${pretty ? "\n" : ""}`;
-    await write(out, tail);
+    const records = await writeNestedByCondition(source, out, progress, {
+      open: (c, index) => {
+        const head = Object.entries(conditionHead(c)).map(([k, v]) => field(k, v, 3));
+        return `${index > 0 ? "," : ""}${nl(2)}{${head.join(",")},${nl(3)}"measurements"${colon}[`;
+      },
+      item: (m, i) => `${i > 0 ? "," : ""}${nl(4)}${value(measurementOut(m), 4)}`,
+      close: (_c, items) => `${items > 0 ? nl(3) : ""}]${nl(2)}}`,
+    });
+    await write(out, `${source.conditions.length ? nl(1) : ""}]${nl(0)}}${pretty ? "\n" : ""}`);
     await end(out);
     return { records, warnings: [] };
   },

@@ -4,7 +4,7 @@
  * empty; characters XML 1.0 cannot carry are removed and reported once.
  */
 import { formatQuantity, XmlTextCleaner } from "../sanitize";
-import { end, write } from "./common";
+import { end, write, writeNestedByCondition } from "./common";
 import type { Renderer, SourceCondition, SourceMeasurement } from "./types";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;" };
@@ -103,42 +103,13 @@ export const ost: Renderer = {
       `${pad(5)}<Geometry>\n${geometryXml(m.geometryType, m.geometry, 6)}${pad(5)}</Geometry>\n` +
       `${pad(4)}</TakeoffItem>\n`;
 
-    // Measurements arrive grouped by condition in condition order; conditions without rows get <TakeoffItems/>.
-    let index = -1;
-    let items = 0;
-    const close = () => (items ? `${pad(3)}</TakeoffItems>\n` : `${pad(3)}<TakeoffItems/>\n`) + `${pad(2)}</Condition>\n`;
-    const advanceTo = (target: number) => {
-      let s = "";
-      while (index < target) {
-        if (index >= 0) s += close();
-        index++;
-        items = 0;
-        s += openCondition(source.conditions[index]);
-      }
-      return s;
-    };
-
-    const position = new Map(source.conditions.map((c, i) => [c.id, i]));
-    let records = 0;
-    for await (const batch of source.measurements()) {
-      let chunk = "";
-      for (const m of batch) {
-        const target = position.get(m.conditionId);
-        if (target === undefined) continue;
-        chunk += advanceTo(target);
-        if (items === 0) chunk += `${pad(3)}<TakeoffItems>\n`;
-        chunk += item(m);
-        items++;
-        records++;
-      }
-      await write(out, chunk);
-      await progress.advance(batch.length);
-    }
-    let tail = advanceTo(source.conditions.length - 1);
-    if (index >= 0) tail += close();
-    if (source.conditions.length) tail += `${pad(1)}</Conditions>\n`;
-    tail += "</OSTProject>\n";
-    await write(out, tail);
+    // Conditions without rows get <TakeoffItems/>.
+    const records = await writeNestedByCondition(source, out, progress, {
+      open: (c) => openCondition(c),
+      item: (m, i) => (i === 0 ? `${pad(3)}<TakeoffItems>\n` : "") + item(m),
+      close: (_c, items) => (items ? `${pad(3)}</TakeoffItems>\n` : `${pad(3)}<TakeoffItems/>\n`) + `${pad(2)}</Condition>\n`,
+    });
+    await write(out, `${source.conditions.length ? `${pad(1)}</Conditions>\n` : ""}</OSTProject>\n`);
     await end(out);
 
     const warnings: string[] = [];
