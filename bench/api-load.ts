@@ -38,7 +38,15 @@ export type ApiFigures = {
   explain: ApiSetup["explain"];
 };
 
-export type ApiOptions = { connections: number; duration: number; timingRuns: number; log: (line: string) => void; logFile: string };
+export type ApiOptions = {
+  connections: number;
+  duration: number;
+  timingRuns: number;
+  log: (line: string) => void;
+  logFile: string;
+  /** Run the app under --cpu-prof; the profile is written to this folder when it stops. */
+  profileDir?: string;
+};
 
 // ---------------------------------------------------------------------------
 // Build
@@ -93,9 +101,10 @@ export async function ensureBuild(log: (line: string) => void, logFile: string):
 
 type Server = { url: string; process: ChildProcess; stop(): Promise<void> };
 
-async function startServer(env: NodeJS.ProcessEnv, port: number, logFile: string): Promise<Server> {
+async function startServer(env: NodeJS.ProcessEnv, port: number, logFile: string, profileDir?: string): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+  const nodeFlags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const child = spawn(process.execPath, [...nodeFlags, path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: ROOT,
     env: { ...env, APP_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
     stdio: ["ignore", "pipe", "pipe"],
@@ -245,7 +254,7 @@ export async function runApiBench(target: Target, dataDir: string, opts: ApiOpti
   const s = setup.result;
 
   const started = performance.now();
-  const server = await startServer(env, await freePort(), path.join(path.dirname(opts.logFile), `server-${target.driver}.log`));
+  const server = await startServer(env, await freePort(), path.join(path.dirname(opts.logFile), `server-${target.driver}.log`), opts.profileDir);
   const startupSeconds = (performance.now() - started) / 1000;
   log(`  app up at ${server.url} in ${startupSeconds.toFixed(1)} s`);
   const auth = { authorization: `Bearer ${s.apiKey}` };

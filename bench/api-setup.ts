@@ -10,7 +10,7 @@
  * line: BENCH_RESULT {json}.
  */
 import crypto from "node:crypto";
-import { and, count, desc, eq, lt, or } from "drizzle-orm";
+import { and, count, desc, eq, fillPlaceholders } from "drizzle-orm";
 import type { ExportStatus } from "@/db/schema";
 import { ensureUser, seedProject } from "../scripts/seed";
 
@@ -54,6 +54,7 @@ async function main() {
   const { getDbHandle, closeDb } = await import("@/db");
   const { exports, users } = await import("@/db/schema");
   const { getAuth } = await import("@/lib/auth");
+  const { listQueries } = await import("@/lib/exports/service");
   const handle = await getDbHandle();
   const db = handle.db;
 
@@ -133,7 +134,7 @@ async function main() {
     .orderBy(desc(exports.createdAt))
     .limit(1);
 
-  // The queries of lib/exports/service.ts listExports, built the same way (first page, and a later page by cursor).
+  // The queries listExports runs (lib/exports/service.ts), with this user's values bound.
   const [mid] = await db
     .select({ createdAt: exports.createdAt, id: exports.id })
     .from(exports)
@@ -141,26 +142,21 @@ async function main() {
     .orderBy(desc(exports.createdAt), desc(exports.id))
     .offset(5000)
     .limit(1);
+  const values = { userId: user.id, status: "completed", limit: 21, cursorTime: mid.createdAt.toISOString(), cursorId: mid.id };
+  const first = listQueries(db, new Set(), false);
+  const byCursor = listQueries(db, new Set(), true);
+  const byStatus = listQueries(db, new Set(["status"]), false);
   const queries = [
-    { name: "list, first page (limit 21)", q: db.select().from(exports).where(eq(exports.userId, user.id)).orderBy(desc(exports.createdAt), desc(exports.id)).limit(21) },
-    {
-      name: "list, page by cursor (limit 21)",
-      q: db
-        .select()
-        .from(exports)
-        .where(and(eq(exports.userId, user.id), or(lt(exports.createdAt, mid.createdAt), and(eq(exports.createdAt, mid.createdAt), lt(exports.id, mid.id)))))
-        .orderBy(desc(exports.createdAt), desc(exports.id))
-        .limit(21),
-    },
-    { name: "total (count)", q: db.select({ total: count() }).from(exports).where(eq(exports.userId, user.id)) },
-    {
-      name: "list filtered by status=completed (limit 21)",
-      q: db.select().from(exports).where(and(eq(exports.userId, user.id), eq(exports.status, "completed"))).orderBy(desc(exports.createdAt), desc(exports.id)).limit(21),
-    },
+    { name: "list, first page (limit 21)", q: first.page },
+    { name: "list, page by cursor (limit 21)", q: byCursor.page },
+    { name: "total (count)", q: first.total },
+    { name: "list filtered by status=completed (limit 21)", q: byStatus.page },
+    { name: "total filtered by status=completed", q: byStatus.total },
   ];
   const explain: ApiSetup["explain"] = [];
   for (const { name, q } of queries) {
-    const { sql, params } = q.toSQL();
+    const { sql, params: placeholders } = q.toSQL();
+    const params = fillPlaceholders(placeholders, values);
     // Run twice: the second plan shows warm caches, like a server that has been up a while.
     let plan: string[] = [];
     for (let i = 0; i < 2; i++) {

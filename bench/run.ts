@@ -10,7 +10,8 @@
  *   --skip-pg | --skip-pglite | --skip-exports | --skip-api
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --no-build          use .next as it is, even when stale
- *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles)
+ *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles);
+ *                       --profile api runs the app under load that way
  *   --duration S        seconds per API load test (default 10)
  *   --repeat N          run each export and its baseline N times; report the median time and the highest peak
  */
@@ -323,6 +324,7 @@ async function main() {
             timingRuns: 10,
             log,
             logFile,
+            profileDir: args.profile === "api" ? path.join(BENCH_DATA, "profiles") : undefined,
           }),
         );
       } catch (err) {

@@ -320,7 +320,8 @@ export const exports = pgTable(
   },
   (t) => [
     index("exports_user_created_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
-    index("exports_user_status_idx").on(t.userId, t.status),
+    // Serves the status-filtered list in order (and the per-user active count by its prefix).
+    index("exports_user_status_created_idx").on(t.userId, t.status, t.createdAt.desc(), t.id.desc()),
     index("exports_project_idx").on(t.projectId, t.createdAt.desc()),
     uniqueIndex("exports_task_id_idx").on(t.taskId),
     uniqueIndex("exports_user_idempotency_idx")

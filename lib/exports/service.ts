@@ -4,7 +4,7 @@
  * row first and then hands it to the runner (STYLE: insert, then send).
  */
 import crypto from "node:crypto";
-import { and, count, desc, eq, gte, ilike, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
+import { and, count, desc, eq, gte, ilike, inArray, isNotNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { getDb, type Db, type Tx } from "@/db";
 import {
@@ -115,35 +115,86 @@ function escapeLike(s: string) {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** Newest first, keyset-paged on (created_at, id) so concurrent inserts never shift a page. */
-export async function listExports(userId: string, query: ListQuery) {
-  const db = await getDb();
-  const filters: (SQL | undefined)[] = [
-    eq(exports.userId, userId),
-    query.status ? eq(exports.status, query.status) : undefined,
-    query.format ? eq(exports.format, query.format) : undefined,
-    query.type ? eq(exports.type, query.type) : undefined,
-    query.project_id ? eq(exports.projectId, query.project_id) : undefined,
-    query.document_id ? eq(exports.documentId, query.document_id) : undefined,
-    query.q ? ilike(exports.name, `%${escapeLike(query.q)}%`) : undefined,
-  ];
-  const where = and(...filters);
-  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const pageWhere = cursor
-    ? // A row comparison is one index range; the equivalent OR is a filter after the scan.
-      and(where, sql`(${exports.createdAt}, ${exports.id}) < (${new Date(cursor.t).toISOString()}::timestamptz, ${cursor.i}::uuid)`)
-    : where;
+export const LIST_FILTERS = ["status", "format", "type", "project_id", "document_id", "q"] as const;
+export type ListFilter = (typeof LIST_FILTERS)[number];
 
-  const [rows, [{ total }]] = await Promise.all([
-    db
+/**
+ * The list's two queries for one combination of filters (and whether a
+ * cursor is given), with placeholders for the values: userId, status, format,
+ * type, projectId, documentId, q (a LIKE pattern), cursorTime, cursorId, limit.
+ * Exported for the benchmark's EXPLAIN.
+ */
+export function listQueries(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean) {
+  const p = sql.placeholder;
+  const where = and(
+    eq(exports.userId, p("userId")),
+    used.has("status") ? eq(exports.status, p("status")) : undefined,
+    used.has("format") ? eq(exports.format, p("format")) : undefined,
+    used.has("type") ? eq(exports.type, p("type")) : undefined,
+    used.has("project_id") ? eq(exports.projectId, p("projectId")) : undefined,
+    used.has("document_id") ? eq(exports.documentId, p("documentId")) : undefined,
+    used.has("q") ? ilike(exports.name, p("q")) : undefined,
+  );
+  const pageWhere = withCursor
+    ? // A row comparison is one index range; the equivalent OR is a filter after the scan.
+      and(where, sql`(${exports.createdAt}, ${exports.id}) < (${p("cursorTime")}::timestamptz, ${p("cursorId")}::uuid)`)
+    : where;
+  return {
+    page: db
       .select()
       .from(exports)
       .where(pageWhere)
-      // NULLS LAST matches the index (the columns are NOT NULL, so the order is the same).
+      // NULLS LAST matches the indexes (the columns are NOT NULL, so the order is the same).
       .orderBy(sql`${exports.createdAt} desc nulls last`, sql`${exports.id} desc nulls last`)
-      .limit(query.limit + 1),
-    db.select({ total: count() }).from(exports).where(where),
-  ]);
+      .limit(p("limit")),
+    total: db.select({ total: count() }).from(exports).where(where),
+  };
+}
+
+function prepareListStatements(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean, name: string) {
+  const { page, total } = listQueries(db, used, withCursor);
+  return { page: page.prepare(`${name}_page`), total: total.prepare(`${name}_total`) };
+}
+
+type ListStatements = ReturnType<typeof prepareListStatements>;
+const listStatementCache = new WeakMap<Db, Map<string, ListStatements>>();
+
+/**
+ * The list and its total are the API's hottest reads (integrations poll them,
+ * so does the dashboard). Each combination of filters is prepared once per
+ * database: building the SQL text with drizzle on every request was ~10 % of
+ * the CPU of a list request under load (`npm run bench`). Values are bound as
+ * parameters, so there are at most 2^7 shapes.
+ */
+function listStatements(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean): ListStatements {
+  let cache = listStatementCache.get(db);
+  if (!cache) listStatementCache.set(db, (cache = new Map()));
+  const key = LIST_FILTERS.filter((f) => used.has(f)).join("_") + (withCursor ? "_cursor" : "");
+  let statements = cache.get(key);
+  if (!statements) cache.set(key, (statements = prepareListStatements(db, used, withCursor, `list_exports_${key || "all"}`)));
+  return statements;
+}
+
+/** Newest first, keyset-paged on (created_at, id) so concurrent inserts never shift a page. */
+export async function listExports(userId: string, query: ListQuery) {
+  const db = await getDb();
+  // An empty search (`q=`) is no filter.
+  const used = new Set(LIST_FILTERS.filter((f) => query[f]));
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const { page: pageStatement, total: totalStatement } = listStatements(db, used, cursor !== undefined);
+  const values = {
+    userId,
+    status: query.status,
+    format: query.format,
+    type: query.type,
+    projectId: query.project_id,
+    documentId: query.document_id,
+    q: query.q ? `%${escapeLike(query.q)}%` : undefined,
+    cursorTime: cursor ? new Date(cursor.t).toISOString() : undefined,
+    cursorId: cursor?.i,
+    limit: query.limit + 1,
+  };
+  const [rows, [{ total }]] = await Promise.all([pageStatement.execute(values), totalStatement.execute(values)]);
   const page = rows.slice(0, query.limit);
   return {
     exports: await Promise.all(page.map(withUrl)),

@@ -78,6 +78,44 @@ describe("GET /api/exports paging and filters", () => {
     expect((await callRoute("GET", "/api/exports?status=done", { as: user })).status).toBe(422);
     expect((await callRoute("GET", "/api/exports?colour=red", { as: user })).status).toBe(422);
   });
+
+  it("pages a combination of filters by cursor, with each user's values (the list statements are prepared once per shape)", async () => {
+    const [alice, bob] = [await createTestUser(), await createTestUser()];
+    const [pa, pb] = [await createTestProject(alice), await createTestProject(bob)];
+    const aliceIds = await insertExports(alice, pa.id, pa.documents[0].id, 90);
+    await insertExports(bob, pb.id, pb.documents[0].id, 90);
+    const db = await getDb();
+    const rows = await db.select().from(exports);
+    const expected = rows
+      .filter((r) => aliceIds.includes(r.id) && r.status === "completed" && r.format === "csv" && r.name.includes("export"))
+      .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1))
+      .map((r) => r.id);
+    expect(expected.length).toBeGreaterThan(4);
+
+    for (const [user, ids] of [
+      [alice, expected],
+      [bob, null],
+    ] as const) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let total = -1;
+      do {
+        const url = `/api/exports?status=completed&format=csv&q=export&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+        const body = await (await callRoute("GET", url, { as: user })).json();
+        total = body.total;
+        seen.push(...body.exports.map((e: { id: string }) => e.id));
+        cursor = body.next_cursor;
+      } while (cursor);
+      if (ids) {
+        expect(seen).toEqual(ids);
+        expect(total).toBe(ids.length);
+      } else {
+        // Bob's own rows, never Alice's, through the same prepared statements.
+        expect(seen.some((id) => aliceIds.includes(id))).toBe(false);
+        expect(total).toBe(seen.length);
+      }
+    }
+  });
 });
 
 describe("body limits", () => {

@@ -1,0 +1,2 @@
+CREATE INDEX "exports_user_status_created_idx" ON "exports" USING btree ("user_id","status","created_at" DESC NULLS LAST,"id" DESC NULLS LAST);--> statement-breakpoint
+DROP INDEX "exports_user_status_idx";
