@@ -100,10 +100,10 @@ describe("GET /api/exports paging and filters", () => {
       let cursor: string | null = null;
       let total = -1;
       do {
-        const url = `/api/exports?status=completed&format=csv&q=export&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-        const body = await (await callRoute("GET", url, { as: user })).json();
+        const url: string = `/api/exports?status=completed&format=csv&q=export&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+        const body: { exports: { id: string }[]; total: number; next_cursor: string | null } = await (await callRoute("GET", url, { as: user })).json();
         total = body.total;
-        seen.push(...body.exports.map((e: { id: string }) => e.id));
+        seen.push(...body.exports.map((e) => e.id));
         cursor = body.next_cursor;
       } while (cursor);
       if (ids) {
