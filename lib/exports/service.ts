@@ -119,12 +119,16 @@ export const LIST_FILTERS = ["status", "format", "type", "project_id", "document
 export type ListFilter = (typeof LIST_FILTERS)[number];
 
 /**
- * The list's two queries for one combination of filters (and whether a
- * cursor is given), with placeholders for the values: userId, status, format,
- * type, projectId, documentId, q (a LIKE pattern), cursorTime, cursorId, limit.
- * Exported for the benchmark's EXPLAIN.
+ * The list query for one combination of filters (and whether a cursor is
+ * given), with placeholders for the values: userId, status, format, type,
+ * projectId, documentId, q (a LIKE pattern), cursorTime, cursorId, limit.
+ *
+ * The total and the page come back from one statement — the count, with the
+ * page joined laterally (a single row with a null page when nothing matches)
+ * — so a list request is one round trip after authentication. Exported for
+ * the benchmark's EXPLAIN.
  */
-export function listQueries(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean) {
+export function listQuery(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean) {
   const p = sql.placeholder;
   const where = and(
     eq(exports.userId, p("userId")),
@@ -139,40 +143,39 @@ export function listQueries(db: Db, used: ReadonlySet<ListFilter>, withCursor: b
     ? // A row comparison is one index range; the equivalent OR is a filter after the scan.
       and(where, sql`(${exports.createdAt}, ${exports.id}) < (${p("cursorTime")}::timestamptz, ${p("cursorId")}::uuid)`)
     : where;
-  return {
-    page: db
-      .select()
-      .from(exports)
-      .where(pageWhere)
-      // NULLS LAST matches the indexes (the columns are NOT NULL, so the order is the same).
-      .orderBy(sql`${exports.createdAt} desc nulls last`, sql`${exports.id} desc nulls last`)
-      .limit(p("limit")),
-    total: db.select({ total: count() }).from(exports).where(where),
-  };
+  const totals = db.select({ total: count().as("total") }).from(exports).where(where).as("totals");
+  const page = db
+    .select()
+    .from(exports)
+    .where(pageWhere)
+    // NULLS LAST matches the indexes (the columns are NOT NULL, so the order is the same).
+    .orderBy(sql`${exports.createdAt} desc nulls last`, sql`${exports.id} desc nulls last`)
+    .limit(p("limit"))
+    .as("page");
+  return db
+    .select()
+    .from(totals)
+    .leftJoinLateral(page, sql`true`)
+    .orderBy(sql`${page.createdAt} desc nulls last`, sql`${page.id} desc nulls last`);
 }
 
-function prepareListStatements(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean, name: string) {
-  const { page, total } = listQueries(db, used, withCursor);
-  return { page: page.prepare(`${name}_page`), total: total.prepare(`${name}_total`) };
-}
-
-type ListStatements = ReturnType<typeof prepareListStatements>;
-const listStatementCache = new WeakMap<Db, Map<string, ListStatements>>();
+type ListStatement = ReturnType<ReturnType<typeof listQuery>["prepare"]>;
+const listStatementCache = new WeakMap<Db, Map<string, ListStatement>>();
 
 /**
- * The list and its total are the API's hottest reads (integrations poll them,
- * so does the dashboard). Each combination of filters is prepared once per
- * database: building the SQL text with drizzle on every request was ~10 % of
- * the CPU of a list request under load (`npm run bench`). Values are bound as
+ * The list is the API's hottest read (integrations poll it, so does the
+ * dashboard). Each combination of filters is prepared once per database:
+ * building the SQL text with drizzle on every request was ~10 % of the CPU of
+ * a list request under load (`npm run bench`). Values are bound as
  * parameters, so there are at most 2^7 shapes.
  */
-function listStatements(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean): ListStatements {
+function listStatement(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean): ListStatement {
   let cache = listStatementCache.get(db);
   if (!cache) listStatementCache.set(db, (cache = new Map()));
   const key = LIST_FILTERS.filter((f) => used.has(f)).join("_") + (withCursor ? "_cursor" : "");
-  let statements = cache.get(key);
-  if (!statements) cache.set(key, (statements = prepareListStatements(db, used, withCursor, `list_exports_${key || "all"}`)));
-  return statements;
+  let statement = cache.get(key);
+  if (!statement) cache.set(key, (statement = listQuery(db, used, withCursor).prepare(`list_exports_${key || "all"}`)));
+  return statement;
 }
 
 /** Newest first, keyset-paged on (created_at, id) so concurrent inserts never shift a page. */
@@ -181,7 +184,7 @@ export async function listExports(userId: string, query: ListQuery) {
   // An empty search (`q=`) is no filter.
   const used = new Set(LIST_FILTERS.filter((f) => query[f]));
   const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
-  const { page: pageStatement, total: totalStatement } = listStatements(db, used, cursor !== undefined);
+  const statement = listStatement(db, used, cursor !== undefined);
   const values = {
     userId,
     status: query.status,
@@ -194,7 +197,9 @@ export async function listExports(userId: string, query: ListQuery) {
     cursorId: cursor?.i,
     limit: query.limit + 1,
   };
-  const [rows, [{ total }]] = await Promise.all([pageStatement.execute(values), totalStatement.execute(values)]);
+  const result = await statement.execute(values);
+  const total = result[0].totals.total;
+  const rows = result.flatMap((r) => (r.page ? [r.page] : []));
   const page = rows.slice(0, query.limit);
   return {
     exports: await Promise.all(page.map(withUrl)),
