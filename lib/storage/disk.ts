@@ -1,5 +1,5 @@
 /** Disk storage driver (embedded mode): atomic files under one directory, served through HMAC-signed, expiring /api/storage URLs. */
-import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
+import { createHmac, createSecretKey, randomUUID, timingSafeEqual, type KeyObject } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import fsp, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
@@ -41,8 +41,16 @@ const CONTENT_TYPE_PATTERN =
   /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(?:\s*;\s*[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[^"\\\r\n]*"))*$/i;
 
 /** A signing key of its own, derived from the app secret, so a URL signature can never be replayed as a session or other HMAC. */
-function urlSigningKey(secret: string): Buffer {
-  return createHmac("sha256", secret).update("takeoff-exports/storage-url/v1").digest();
+/** Derived once per secret: a list of 100 exports signs 100 URLs. */
+const signingKeys = new Map<string, KeyObject>();
+
+function urlSigningKey(secret: string): KeyObject {
+  let key = signingKeys.get(secret);
+  if (!key) {
+    key = createSecretKey(createHmac("sha256", secret).update("takeoff-exports/storage-url/v1").digest());
+    signingKeys.set(secret, key);
+  }
+  return key;
 }
 
 /**
