@@ -144,9 +144,9 @@ async function main() {
     .limit(1);
   const values = { userId: user.id, status: "completed", limit: 21, cursorTime: mid.createdAt.toISOString(), cursorId: mid.id };
   const queries = [
-    { name: "list and total, first page (limit 21)", q: listQuery(db, new Set(), false) },
-    { name: "list and total, page by cursor (limit 21)", q: listQuery(db, new Set(), true) },
-    { name: "list and total filtered by status=completed (limit 21)", q: listQuery(db, new Set(["status"]), false) },
+    { name: "list and total, first page (limit 21)", q: listQuery(db, new Set(), false).page },
+    { name: "list and total, page by cursor (limit 21)", q: listQuery(db, new Set(), true).page },
+    { name: "list and total filtered by status=completed (limit 21)", q: listQuery(db, new Set(["status"]), false).page },
   ];
   const explain: ApiSetup["explain"] = [];
   for (const { name, q } of queries) {
