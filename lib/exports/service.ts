@@ -13,6 +13,7 @@ import {
   EXPORT_FORMATS,
   EXPORT_STATUSES,
   EXPORT_TYPES,
+  exportCounts,
   exportEvents,
   exports,
   measurements,
@@ -145,7 +146,14 @@ export function listQuery(db: Db, used: ReadonlySet<ListFilter>, withCursor: boo
     ? // A row comparison is one index range; the equivalent OR is a filter after the scan.
       and(where, sql`(${exports.createdAt}, ${exports.id}) < (${p("cursorTime")}::timestamptz, ${p("cursorId")}::uuid)`)
     : where;
-  const total = db.select({ total: count() }).from(exports).where(where);
+  // Without filters other than the status, the total is read from the trigger-kept counts (db/schema.ts exportCounts).
+  const total =
+    used.size === 0 || (used.size === 1 && used.has("status"))
+      ? db
+          .select({ total: sql<number>`coalesce(sum(${exportCounts.n}), 0)`.mapWith(Number) })
+          .from(exportCounts)
+          .where(and(eq(exportCounts.userId, p("userId")), used.has("status") ? eq(exportCounts.status, p("status")) : undefined))
+      : db.select({ total: count() }).from(exports).where(where);
   return {
     page: db
       .select({ row: exports, total: sql<number>`(${total})`.mapWith(Number) })
