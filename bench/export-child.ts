@@ -28,6 +28,12 @@ export type ChildTask = {
   bytes?: number;
   /** Baseline: where to write them. */
   scratchDir?: string;
+  /**
+   * Export only the first conditions (in export order) whose measurements add
+   * up to at most this many rows — how a PDF, capped at PDF_MAX_ROWS, is
+   * measured on the 1M-row project. Export and baseline pick the same ones.
+   */
+  maxRows?: number;
 };
 
 export type ChildResult = {
@@ -117,6 +123,28 @@ function startSampler() {
   };
 }
 
+/** The first conditions of the project, in export order, with at most `maxRows` measurements together. */
+async function conditionSubset(db: import("@/db").Db, projectId: string, maxRows: number): Promise<string[]> {
+  const { asc, count, eq } = await import("drizzle-orm");
+  const { conditions, measurements } = await import("@/db/schema");
+  const rows = await db
+    .select({ id: conditions.id, n: count(measurements.id) })
+    .from(conditions)
+    .leftJoin(measurements, eq(measurements.conditionId, conditions.id))
+    .where(eq(conditions.projectId, projectId))
+    .groupBy(conditions.id, conditions.sortOrder)
+    .orderBy(asc(conditions.sortOrder), asc(conditions.id));
+  const picked: string[] = [];
+  let total = 0;
+  for (const r of rows) {
+    if (total + r.n > maxRows) break;
+    picked.push(r.id);
+    total += r.n;
+  }
+  if (picked.length === 0) throw new Error(`the first condition alone has more than ${maxRows} measurements`);
+  return picked;
+}
+
 async function main() {
   const task = JSON.parse(process.argv[2] ?? "{}") as ChildTask;
   const { getDbHandle, closeDb } = await import("@/db");
@@ -124,6 +152,7 @@ async function main() {
   const { env } = await import("@/lib/env");
   const { CreateExportBodySchema, normaliseOptions } = await import("@/lib/exports/schemas");
   const { loadExportSource } = await import("@/lib/exports/source");
+  const conditionIds = task.maxRows ? await conditionSubset(handle.db, task.projectId, task.maxRows) : undefined;
 
   if (task.mode === "export") {
     const format = task.format!;
@@ -150,7 +179,11 @@ async function main() {
     const created = await createExport({
       userId: task.userId,
       source: { type: "project", id: task.projectId },
-      body: CreateExportBodySchema.parse({ format, name: `Benchmark ${format} export` }),
+      body: CreateExportBodySchema.parse({
+        format,
+        name: `Benchmark ${format} export`,
+        ...(conditionIds ? { options: { condition_ids: conditionIds } } : {}),
+      }),
     });
     const id = created.body.export_id;
 
@@ -189,7 +222,7 @@ async function main() {
   }
 
   // Baseline and warm-up: the export's reader, with default options, as a project export.
-  const normalised = normaliseOptions("csv", undefined);
+  const normalised = normaliseOptions("csv", conditionIds ? { condition_ids: conditionIds } : undefined);
   if (!normalised.success) throw new Error("default options did not validate");
   const input = {
     exportId: "00000000-0000-4000-8000-000000000000",
