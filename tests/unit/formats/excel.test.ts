@@ -1,10 +1,26 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as XLSX from "xlsx";
 import { renderExcel } from "@/lib/exports/formats/excel";
+import { escapeXml, XlsxWorkbook } from "@/lib/exports/formats/xlsx-writer";
 import { XML_ILLEGAL_WARNING } from "@/lib/exports/sanitize";
-import { countingProgress, importFixture, importNasty, LONG_NOTE, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
+import {
+  countingProgress,
+  GENERATED_AT,
+  importFixture,
+  importNasty,
+  LONG_NOTE,
+  NASTY,
+  options,
+  renderToFile,
+  source,
+  syntheticSource,
+  tempDir,
+  type Imported,
+} from "../../fixtures/formats-data";
 import { child, children, parseXml, type XmlNode } from "../../fixtures/formats-xml";
 
 type Book = XLSX.WorkBook & { files: Record<string, { content: Buffer }> };
@@ -237,5 +253,218 @@ describe("Excel export", () => {
     expect(value(wb, "By Page (2)", "E2")).toBe(8);
     expect(value(wb, "By Page (2)", "E3")).toBe(9);
     expect(result.records).toBe(9);
+  });
+});
+
+/**
+ * A Python with openpyxl, the reader of choice of many users' scripts (Debian:
+ * python3-openpyxl, which .ci/run installs). Without one these tests are
+ * skipped locally, and fail in CI (CI=true) so a missing reader is never a silent pass.
+ */
+const PYTHON = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "import openpyxl"]).status === 0);
+const SKIP_OPENPYXL = !PYTHON && process.env.CI !== "true";
+
+type OpenpyxlCell = { v: unknown; fmt: string; bold: boolean; italic: boolean; size: number };
+type OpenpyxlBook = {
+  badEntry: string | null;
+  entries: string[];
+  sheets: Record<string, { freeze: string | null; filter: string | null; widths: Record<string, number>; heights: Record<string, number>; cells: Record<string, OpenpyxlCell> }>;
+};
+
+/** Opens `file` with Python's zipfile (checking every CRC) and openpyxl, and returns what they see. */
+function openpyxl(file: string): OpenpyxlBook {
+  const script = `
+import json, sys, zipfile, openpyxl
+path = sys.argv[1]
+with zipfile.ZipFile(path) as z:
+    bad = z.testzip()
+    entries = z.namelist()
+wb = openpyxl.load_workbook(path)
+sheets = {}
+for ws in wb.worksheets:
+    cells = {}
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value is not None:
+                cells[c.coordinate] = {"v": c.value, "fmt": c.number_format, "bold": bool(c.font.b), "italic": bool(c.font.i), "size": c.font.sz}
+    sheets[ws.title] = {
+        "freeze": ws.freeze_panes,
+        "filter": ws.auto_filter.ref,
+        "widths": {k: d.width for k, d in ws.column_dimensions.items()},
+        "heights": {str(k): d.height for k, d in ws.row_dimensions.items() if d.height},
+        "cells": cells,
+    }
+print(json.dumps({"badEntry": bad, "entries": entries, "sheets": sheets}, default=str))
+`;
+  if (!PYTHON) throw new Error("No python3 with openpyxl: apt-get install python3-openpyxl");
+  const run = spawnSync(PYTHON, ["-c", script, file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (run.status !== 0) throw new Error(`openpyxl could not read ${file}:\n${run.stderr}`);
+  return JSON.parse(run.stdout) as OpenpyxlBook;
+}
+
+describe("Excel export read by other tools", () => {
+  const dir = tempDir();
+  let spec: Imported;
+  beforeAll(async () => {
+    spec = await importFixture();
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("is a zip whose every part is well-formed XML, with the package relationships first", async () => {
+    const opts = options("excel");
+    const { file } = await renderToFile("excel", await source(spec, opts), opts, dir);
+    const wb = read(file);
+    const parts = Object.keys(wb.files).filter((f) => f.endsWith(".xml") || f.endsWith(".rels"));
+    expect(parts).toEqual(
+      expect.arrayContaining(["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/core.xml"]),
+    );
+    for (const part of parts) expect(() => parseXml(wb.files[part].content.toString("utf8")), part).not.toThrow();
+    // File-type sniffers (libmagic) look for the package parts at the start of the archive.
+    const bytes = fs.readFileSync(file);
+    expect(bytes.subarray(30, 30 + "_rels/.rels".length).toString()).toBe("_rels/.rels");
+    // Creator and dates come from the export, not the host's clock.
+    const core = xmlOf(wb, "docProps/core.xml");
+    expect(child(core, "dc:creator").text).toBe("Takeoff Exports");
+    expect(child(core, "dcterms:created").text).toBe("2025-03-01T14:30:00Z");
+  });
+
+  it("gives every number column its format, and bold, large titles", async () => {
+    const opts = options("excel");
+    const { file } = await renderToFile("excel", await source(spec, opts), opts, dir);
+    const wb = read(file);
+    expect(wb.Sheets.Summary.E5.z).toBe("#,##0");
+    expect(wb.Sheets["Floor Slab"].A5.z).toBe("0");
+    expect(wb.Sheets["Cost Summary"].K5.z).toBe('0.00"%"');
+    expect(wb.Sheets["Cost Summary"].M5.z).toBe('"$"#,##0.00');
+    expect(wb.Sheets["Cost Summary"].M6.z).toBe('"$"#,##0.00');
+    expect(isBold(wb, "Cost Summary", "M6")).toBe(true);
+    expect(isBold(wb, "Floor Slab", "A1")).toBe(true);
+    expect(isBold(wb, "Floor Slab", "A5")).toBe(false);
+  });
+
+  it.skipIf(SKIP_OPENPYXL)("opens in openpyxl with frozen headers, filters, number formats, fonts, widths and valid CRCs", async () => {
+    const opts = options("excel");
+    const { file } = await renderToFile("excel", await source(spec, opts), opts, dir);
+    const book = openpyxl(file);
+    expect(book.badEntry).toBeNull();
+    expect(Object.keys(book.sheets)).toEqual(["Summary", "Floor Slab", "Continuous Footing", "By Page", "Cost Summary"]);
+
+    const summary = book.sheets.Summary;
+    expect(summary).toMatchObject({ freeze: "A5", filter: "A4:L6" });
+    expect(summary.cells.A1).toMatchObject({ v: "Export: Test Construction Project", bold: true, size: 16 });
+    expect(summary.cells.A3).toMatchObject({ italic: true });
+    expect(summary.heights["1"]).toBe(24);
+    expect(summary.widths.A).toBe(34);
+    expect(summary.cells.D4).toMatchObject({ v: "Quantity", bold: true });
+    expect(summary.cells.D5).toMatchObject({ v: 1500, fmt: "#,##0.00", bold: false });
+    expect(summary.cells.E5).toMatchObject({ v: 3, fmt: "#,##0" });
+    expect(summary.cells.L5).toMatchObject({ v: 9676, fmt: '"$"#,##0.00' });
+    expect(summary.cells.L7).toMatchObject({ v: "=SUM(L5:L6)", bold: true });
+
+    expect(book.sheets["Floor Slab"]).toMatchObject({ freeze: "A5", filter: "A4:G7" });
+    expect(book.sheets["Floor Slab"].cells.D5).toMatchObject({ v: 500, fmt: "#,##0.00" });
+    expect(book.sheets["By Page"]).toMatchObject({ freeze: "A2", filter: "A1:F6" });
+    expect(book.sheets["By Page"].cells.E2).toMatchObject({ v: 500, fmt: "#,##0.00" });
+    expect(book.sheets["Cost Summary"]).toMatchObject({ freeze: "A5", filter: "A4:M5" });
+    expect(book.sheets["Cost Summary"].cells.K5).toMatchObject({ v: 10, fmt: '0.00"%"' });
+  });
+
+  it.skipIf(SKIP_OPENPYXL)("reads the same hostile text in openpyxl as in SheetJS", async () => {
+    const nasty = await importNasty();
+    const opts = options("excel");
+    const { file } = await renderToFile("excel", await source(nasty, opts), opts, dir);
+    const book = openpyxl(file);
+    const wall = book.sheets['Wall, "Type A" Line 2'];
+    expect(wall.cells.A1.v).toBe(NASTY.conditionName);
+    expect(wall.cells.B5.v).toBe("'=SUM(A1)");
+    expect(wall.cells.D5.v).toBe(-12.5);
+    expect(book.sheets[NASTY.greek].cells.G6.v).toBe(`${NASTY.cyrillic}, "q"\r\nnext`);
+    expect(book.sheets[NASTY.cyrillic].cells.G5.v).toBe("bell and esc end");
+    expect(book.sheets["Summary (2)"].cells.G5.v).toBe("'\tTabbed");
+    expect(book.sheets.Summary.cells.A1.v).toBe(`Export: Projekt "Ω" <Σ & Ж> 工程`);
+  });
+
+  it("rejects with the output's error when the output fails mid-workbook", async () => {
+    for (const failAfter of [0, 10_000, 200_000]) {
+      let bytes = 0;
+      const sink = new Writable({
+        write(chunk: Buffer, _enc, callback) {
+          bytes += chunk.length;
+          callback(bytes > failAfter ? new Error("disk full") : null);
+        },
+      });
+      sink.on("error", () => {});
+      await expect(renderExcel(syntheticSource(30_000), options("excel"), sink, countingProgress())).rejects.toThrow("disk full");
+    }
+  });
+});
+
+describe("direct xlsx writer", () => {
+  const dir = tempDir();
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("escapes markup characters and carriage returns, and nothing else", () => {
+    expect(escapeXml(`a & b < c > "d" 'e'\r\n\t`)).toBe("a &amp; b &lt; c &gt; &quot;d&quot; 'e'&#13;\n\t");
+    expect(escapeXml("]]>")).toBe("]]&gt;");
+    expect(escapeXml("plain Σ 混 😀")).toBe("plain Σ 混 😀");
+  });
+
+  /** A one-sheet workbook with text that breaks naive writers, numbers and a formula. */
+  async function writeTricky(file: string) {
+    const book = new XlsxWorkbook(fs.createWriteStream(file), { creator: `Me & "you"`, created: GENERATED_AT });
+    const sheet = await book.addSheet(`It's <1> & "2"`, { widths: [20, 12], frozenRows: 1 });
+    const bold = book.style({ font: { bold: true } });
+    const decimal = book.style({ numFmt: "0.000" });
+    sheet.row(["Text", "Number"], [bold, bold]);
+    for (const [i, t] of TRICKY.entries()) sheet.row([t, i + 0.5], [0, decimal]);
+    sheet.row(["not finite", Number.NaN], [0, decimal]);
+    sheet.row(["sum", { formula: "SUM(B2:B3)", result: 2 }], [bold, decimal], 30);
+    await sheet.settle();
+    await sheet.close({ headerRow: 1, lastRow: TRICKY.length + 1 });
+    await book.finish();
+  }
+  const TRICKY = ['a & b <c> "d"', "  padded  ", "line1\nline2", "cr\r\nlf", "\tlead tab", "]]>", "Σ 混 😀", ""];
+
+  it("writes text, numbers and formulas that SheetJS reads back exactly", async () => {
+    const file = path.join(dir, "tricky.xlsx");
+    await writeTricky(file);
+    const wb = read(file);
+    const name = `It's <1> & "2"`;
+    expect(wb.SheetNames).toEqual([name]);
+    expect(TRICKY.map((_, i) => value(wb, name, `A${i + 2}`))).toEqual(TRICKY);
+    expect(value(wb, name, "B3")).toBe(1.5);
+    expect(wb.Sheets[name].B3.z).toBe("0.000");
+    const after = TRICKY.length + 2;
+    expect(value(wb, name, `B${after}`)).toBeUndefined();
+    expect(wb.Sheets[name][`B${after + 1}`]).toMatchObject({ f: "SUM(B2:B3)", v: 2 });
+    expect(wb.Sheets[name]["!autofilter"]?.ref).toBe(`A1:B${TRICKY.length + 1}`);
+    expect(frozenPane(wb, name)).toMatchObject({ ySplit: "1", state: "frozen" });
+    // Excel trims edge whitespace of text that does not ask to keep it.
+    const cells = children(child(sheetXml(wb, name), "sheetData")).flatMap((r) => children(r, "c"));
+    const t = (ref: string) => child(child(cells.find((c) => c.attrs.r === ref)!, "is"), "t");
+    expect(t("A3").attrs["xml:space"]).toBe("preserve");
+    expect(t("A6").attrs["xml:space"]).toBe("preserve");
+    expect(t("A2").attrs["xml:space"]).toBeUndefined();
+    // The autofilter's hidden name quotes the sheet name, doubling its apostrophe.
+    const names = children(child(xmlOf(wb, "xl/workbook.xml"), "definedNames"));
+    expect(names.map((n) => [n.attrs.name, n.attrs.localSheetId, n.text])).toEqual([
+      ["_xlnm._FilterDatabase", "0", `'It''s <1> & "2"'!$A$1:$B$${TRICKY.length + 1}`],
+    ]);
+    expect(child(xmlOf(wb, "docProps/core.xml"), "dc:creator").text).toBe(`Me & "you"`);
+  });
+
+  it.skipIf(SKIP_OPENPYXL)("writes text, numbers and formulas that openpyxl reads back exactly", async () => {
+    const file = path.join(dir, "tricky-openpyxl.xlsx");
+    await writeTricky(file);
+    const book = openpyxl(file);
+    expect(book.badEntry).toBeNull();
+    const sheet = book.sheets[`It's <1> & "2"`];
+    // openpyxl leaves out empty strings.
+    expect(TRICKY.map((_, i) => sheet.cells[`A${i + 2}`]?.v ?? "")).toEqual(TRICKY);
+    expect(sheet.cells.B3).toMatchObject({ v: 1.5, fmt: "0.000" });
+    expect(sheet.cells.A1).toMatchObject({ v: "Text", bold: true });
+    expect(sheet).toMatchObject({ freeze: "A2", filter: `A1:B${TRICKY.length + 1}` });
+    expect(sheet.heights[String(TRICKY.length + 3)]).toBe(30);
+    expect(sheet.widths).toMatchObject({ A: 20, B: 12 });
   });
 });

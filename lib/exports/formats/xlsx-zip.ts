@@ -1,0 +1,255 @@
+/**
+ * A small streaming ZIP writer: just what an .xlsx container needs.
+ *
+ * Entries are deflated one after another straight into the output. Sizes and
+ * CRC are not known when an entry starts, so each local header has flag bit 3
+ * set and a data descriptor follows the data; the central directory at the
+ * end repeats everything (readers use that). Compression runs on zlib's
+ * stream API, which deflates on the libuv thread pool: the render thread
+ * keeps producing XML while another core compresses the previous chunk.
+ *
+ * Limits, checked (an export that passes them fails instead of writing a
+ * corrupt file): no ZIP64, so every entry (uncompressed) and the whole
+ * archive must stay under 4 GiB, and at most 65,535 entries. Sheet XML runs
+ * at ~300 bytes a row (a full 1,048,576-row sheet: ~0.3 GB); only a sheet
+ * where most rows carry notes thousands of characters long could reach 4 GiB.
+ */
+import { PassThrough, type Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+import zlib from "node:zlib";
+import { drained, write } from "./common";
+
+const LOCAL_HEADER = 0x04034b50;
+const DATA_DESCRIPTOR = 0x08074b50;
+const CENTRAL_HEADER = 0x02014b50;
+const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+/** Bit 3: sizes and CRC follow in a data descriptor; bit 11: names are UTF-8. */
+const FLAGS = 0x0808;
+const DEFLATE = 8;
+/** 2.0: deflate. */
+const VERSION = 20;
+const MAX_32 = 0xffffffff;
+const MAX_ENTRIES = 0xffff;
+/** Bytes of uncompressed content that may wait for the compressor: a few batches of rows. */
+const INPUT_BUFFER = 4 * 1024 * 1024;
+
+const TOO_LARGE = () => new Error("The workbook is larger than 4 GiB, which this writer cannot store (no ZIP64). Export fewer rows or use CSV.");
+
+type Written = { name: Buffer; offset: number; crc: number; compressed: number; size: number };
+
+export type ZipOptions = {
+  /** Modification time stamped on every entry (in UTC, so the file does not depend on the host's zone). */
+  date: Date;
+  /** zlib level, 1 (fastest) to 9 (smallest). */
+  level: number;
+};
+
+/** Writes a ZIP archive entry by entry into `out`, waiting whenever `out` or the compressor is full. */
+export class ZipWriter {
+  private offset = 0;
+  private readonly written: Written[] = [];
+  private current: ZipEntry | null = null;
+  private readonly time: number;
+  private readonly day: number;
+
+  constructor(
+    private readonly out: Writable,
+    private readonly options: ZipOptions,
+  ) {
+    [this.time, this.day] = dosDateTime(options.date);
+  }
+
+  /** Starts an entry; write its content through the returned entry, then `closeEntry()`. */
+  async openEntry(name: string): Promise<ZipEntry> {
+    if (this.current) throw new Error(`ZIP entry ${this.current.name} is still open`);
+    if (this.written.length >= MAX_ENTRIES) throw new Error("Too many ZIP entries");
+    const nameBytes = Buffer.from(name, "utf8");
+    const header = Buffer.alloc(30);
+    header.writeUInt32LE(LOCAL_HEADER, 0);
+    header.writeUInt16LE(VERSION, 4);
+    header.writeUInt16LE(FLAGS, 6);
+    header.writeUInt16LE(DEFLATE, 8);
+    header.writeUInt16LE(this.time, 10);
+    header.writeUInt16LE(this.day, 12);
+    // CRC and sizes (14–25) stay zero: they follow in the data descriptor.
+    header.writeUInt16LE(nameBytes.length, 26);
+    header.writeUInt16LE(0, 28);
+    const offset = this.offset;
+    await this.raw(Buffer.concat([header, nameBytes]));
+    this.current = new ZipEntry(name, nameBytes, offset, this.out, this.options.level);
+    return this.current;
+  }
+
+  /** Finishes the open entry: waits for the compressor to flush, then writes the data descriptor. */
+  async closeEntry(): Promise<void> {
+    const entry = this.current;
+    if (!entry) return;
+    const { crc, compressed, size } = await entry.end();
+    this.current = null;
+    this.offset += compressed;
+    if (size > MAX_32 || this.offset > MAX_32) throw TOO_LARGE();
+    const descriptor = Buffer.alloc(16);
+    descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0);
+    descriptor.writeUInt32LE(crc, 4);
+    descriptor.writeUInt32LE(compressed, 8);
+    descriptor.writeUInt32LE(size, 12);
+    this.written.push({ name: entry.nameBytes, offset: entry.offset, crc, compressed, size });
+    await this.raw(descriptor);
+  }
+
+  /** A whole small entry at once. */
+  async addEntry(name: string, content: string): Promise<void> {
+    const entry = await this.openEntry(name);
+    entry.write(Buffer.from(content, "utf8"));
+    await this.closeEntry();
+  }
+
+  /** Writes the central directory and ends `out`. */
+  async finish(): Promise<void> {
+    await this.closeEntry();
+    const start = this.offset;
+    const headers = this.written.map((e) => {
+      const h = Buffer.alloc(46);
+      h.writeUInt32LE(CENTRAL_HEADER, 0);
+      h.writeUInt16LE(VERSION, 4); // made by: MS-DOS attributes, 2.0
+      h.writeUInt16LE(VERSION, 6);
+      h.writeUInt16LE(FLAGS, 8);
+      h.writeUInt16LE(DEFLATE, 10);
+      h.writeUInt16LE(this.time, 12);
+      h.writeUInt16LE(this.day, 14);
+      h.writeUInt32LE(e.crc, 16);
+      h.writeUInt32LE(e.compressed, 20);
+      h.writeUInt32LE(e.size, 24);
+      h.writeUInt16LE(e.name.length, 28);
+      // Extra field, comment, disk number, internal and external attributes (30–41) stay zero.
+      h.writeUInt32LE(e.offset, 42);
+      return Buffer.concat([h, e.name]);
+    });
+    const directory = Buffer.concat(headers);
+    if (start + directory.length > MAX_32) throw TOO_LARGE();
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(END_OF_CENTRAL_DIRECTORY, 0);
+    // Disk numbers (4–7) stay zero.
+    end.writeUInt16LE(this.written.length, 8);
+    end.writeUInt16LE(this.written.length, 10);
+    end.writeUInt32LE(directory.length, 12);
+    end.writeUInt32LE(start, 16);
+    await this.raw(Buffer.concat([directory, end]));
+    this.out.end();
+    await finished(this.out, { readable: false });
+  }
+
+  /** Stops the open entry's compressor (after a failure); `out` is left to its owner. */
+  destroy(): void {
+    this.current?.destroy();
+    this.current = null;
+  }
+
+  private async raw(chunk: Buffer): Promise<void> {
+    this.offset += chunk.length;
+    await write(this.out, chunk);
+  }
+}
+
+/** One entry being deflated into the output. */
+export class ZipEntry {
+  private crc = 0;
+  private size = 0;
+  private compressed = 0;
+  /** Chunks waiting for the compressor. */
+  private readonly input: PassThrough;
+  private readonly deflate: zlib.DeflateRaw;
+  private readonly onOutClosed: () => void;
+
+  constructor(
+    readonly name: string,
+    readonly nameBytes: Buffer,
+    readonly offset: number,
+    private readonly out: Writable,
+    level: number,
+  ) {
+    // The compressor runs one job per chunk on the thread pool, and starts the
+    // next job only on a turn of the event loop, which the renderer gives about
+    // once per batch of rows. So chunks come about a batch at a time (see
+    // xlsx-writer.ts), a job has output room for a whole chunk, and a few
+    // chunks may wait in `input` before write() asks the renderer to wait:
+    // one batch is compressed while the next one is rendered. (Waiting for the
+    // compressor itself to drain, as its 16 KB buffer would, makes the two
+    // take turns instead.)
+    this.input = new PassThrough({ highWaterMark: INPUT_BUFFER });
+    this.deflate = zlib.createDeflateRaw({ level, chunkSize: 256 * 1024 });
+    this.deflate.on("data", (chunk: Buffer) => {
+      this.compressed += chunk.length;
+    });
+    // pipe() pauses the compressor while `out` is full, and the compressor's
+    // input while it is busy, so `input` fills up and write() starts returning
+    // false: backpressure reaches the renderer.
+    this.input.pipe(this.deflate).pipe(out, { end: false });
+    // A failure anywhere fails both streams, so ready() and end() reject
+    // instead of waiting forever; if the output dies, nothing would ever drain
+    // them. Errors surface through those calls: these listeners only keep one
+    // that happens between calls from being an uncaught exception.
+    const fail = (err: Error) => {
+      this.input.destroy(err);
+      this.deflate.destroy(err);
+    };
+    this.input.on("error", fail);
+    this.deflate.on("error", fail);
+    this.onOutClosed = () => fail(out.errored ?? new Error("The output stream was closed before the export was written."));
+    out.once("close", this.onOutClosed);
+  }
+
+  /** Adds content; false when the caller should `await ready()` before writing more. */
+  write(bytes: Buffer): boolean {
+    this.crc = crc32(bytes, this.crc);
+    this.size += bytes.length;
+    return this.input.write(bytes);
+  }
+
+  /** Resolves when the compressor's input (and behind it the output) can take more. */
+  ready(): Promise<void> {
+    return drained(this.input, this.out);
+  }
+
+  /** Flushes the compressor into the output; resolves with the entry's figures. */
+  async end(): Promise<{ crc: number; compressed: number; size: number }> {
+    this.input.end();
+    try {
+      // 'end' is emitted after pipe() has handed the last chunk to `out`.
+      await finished(this.deflate);
+    } finally {
+      this.out.off("close", this.onOutClosed);
+    }
+    return { crc: this.crc, compressed: this.compressed, size: this.size };
+  }
+
+  destroy(): void {
+    this.out.off("close", this.onOutClosed);
+    this.deflate.unpipe(this.out);
+    this.input.destroy();
+    this.deflate.destroy();
+  }
+}
+
+/** MS-DOS time and date words of `date`, taken in UTC. */
+function dosDateTime(date: Date): [number, number] {
+  const year = Math.min(Math.max(date.getUTCFullYear(), 1980), 2107);
+  const time = (date.getUTCHours() << 11) | (date.getUTCMinutes() << 5) | (date.getUTCSeconds() >> 1);
+  const day = ((year - 1980) << 9) | ((date.getUTCMonth() + 1) << 5) | date.getUTCDate();
+  return [time, day];
+}
+
+// zlib.crc32 is native from Node 20.15; older 20.x releases get a table-driven version.
+const CRC_TABLE = Int32Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c;
+});
+
+function crc32Table(data: Uint8Array, value: number): number {
+  let c = ~value;
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
+const crc32: (data: Uint8Array, value: number) => number = typeof zlib.crc32 === "function" ? zlib.crc32 : crc32Table;
