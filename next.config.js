@@ -33,7 +33,7 @@ export default function config(phase) {
   return {
     // PGlite, pdfkit (font files) and exceljs must be loaded from node_modules at
     // run time, not bundled: they read their own assets relative to their files.
-    serverExternalPackages: ["@electric-sql/pglite", "pdfkit", "exceljs", "postgres"],
+    serverExternalPackages: ["@electric-sql/pglite", "pdfkit", "postgres"],
     poweredByHeader: false,
     async headers() {
       return [{ source: "/((?!api/storage/).*)", headers: securityHeaders(phase === PHASE_DEVELOPMENT_SERVER) }];
