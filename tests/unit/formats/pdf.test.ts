@@ -1,7 +1,23 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
+import path from "node:path";
+import { Writable } from "node:stream";
+import PDFDocument from "pdfkit";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { FONTS_DIR, LATIN_FACE_SCRIPTS, PageBytes, PlainText, releaseWrittenPage, renderPdf } from "@/lib/exports/formats/pdf";
+import { ExportCancelledError } from "@/lib/exports/formats/types";
+import {
+  countingProgress,
+  importFixture,
+  importNasty,
+  NASTY,
+  options,
+  renderToFile,
+  source,
+  syntheticSource,
+  tempDir,
+  type Imported,
+} from "../../fixtures/formats-data";
 
 // poppler-utils (pdftotext, pdfinfo, pdffonts) reads the files back; without it only the structural checks run.
 const hasPoppler = (() => {
@@ -151,6 +167,103 @@ describe("PDF export", () => {
         expect.arrayContaining(["NotoSans-Bold", "NotoSans-Regular", "NotoSansSC-Regular", "NotoSansKR-Regular"]),
       );
       expect(result.warnings).toEqual([]);
+    });
+  });
+
+  describe("memory: no work or objects that grow with the rows", () => {
+    /** A pdfkit document with Noto Sans selected, and pdfkit's font object (EmbeddedFont, untyped). */
+    function notoSans() {
+      const doc = new PDFDocument({ autoFirstPage: false });
+      doc.registerFont("latin", fs.readFileSync(path.join(FONTS_DIR, "NotoSans-Regular.ttf")));
+      // At size 1000 pdfkit measures in 1/1000 em, as PlainText does.
+      doc.font("latin").fontSize(1000);
+      const font = (doc as unknown as { _font: ConstructorParameters<typeof PlainText>[0] })._font;
+      return { doc, font };
+    }
+
+    it("sets table text glyph by glyph with pdfkit's widths and kerning, and leaves text that needs shaping to pdfkit", () => {
+      const { doc, font } = notoSans();
+      const plain = new PlainText(font, LATIN_FACE_SCRIPTS);
+      for (const text of ["AV", "1,234.56", 'Wall, "Type A"', "Ωμέγα", "Кирпич", "To Ta", "S-101 polygon SF"]) {
+        expect(plain.width(text)).toBeCloseTo(doc.widthOfString(text), 6);
+      }
+      // A ligature (ffi), a combining accent, a soft hyphen: fontkit's shaping changes these.
+      for (const text of ["office", "e\u0301", "Tab\u00ADle"]) expect(plain.width(text)).toBeNull();
+
+      const out = new PageBytes();
+      plain.writeTJ("AV", out);
+      const tj = Buffer.from(out.take()).toString("latin1").trim();
+      const kern = plain.width("AV")! - plain.width("A")! - plain.width("V")!;
+      expect(kern).toBeLessThan(0);
+      expect(tj).toMatch(new RegExp(`^\\[<[0-9a-f]{4}> ${-kern} <[0-9a-f]{4}>\\]$`));
+    });
+
+    it("writes PDF numbers to a hundredth, without trailing zeros", () => {
+      const out = new PageBytes();
+      for (const n of [0, 12, 12.5, 12.345, -3.001, -0.004, 792, 1234567.891]) {
+        out.num(n);
+        out.ascii(" ");
+      }
+      expect(Buffer.from(out.take()).toString("latin1")).toBe("0 12 12.5 12.35 -3 0 792 1234567.89 \n");
+    });
+
+    it("shapes text per character pair, not per value: layout work stays the same for 4x the rows", async () => {
+      // fontkit's layout() is where shaping every distinct value cost ~70 KB of garbage a row.
+      const fontkitFont = Object.getPrototypeOf(notoSans().font.font) as { layout: (...args: unknown[]) => unknown };
+      const layout = vi.spyOn(fontkitFont, "layout");
+      const layoutCalls = async (rows: number) => {
+        layout.mockClear();
+        const sink = new Writable({ write: (_chunk, _enc, callback) => callback() });
+        const result = await renderPdf(syntheticSource(rows), options("pdf"), sink, countingProgress());
+        expect(result.records).toBe(rows);
+        return layout.mock.calls.length;
+      };
+      try {
+        const small = await layoutCalls(2_000);
+        const large = await layoutCalls(8_000);
+        expect(small).toBeGreaterThan(0);
+        expect(large).toBeLessThan(small * 1.1);
+      } finally {
+        layout.mockRestore();
+      }
+    });
+
+    it("closes the source when the export stops early, as a for-await loop would", async () => {
+      const src = syntheticSource(6_000);
+      const rows = src.measurements;
+      let closed = false;
+      src.measurements = async function* () {
+        try {
+          yield* rows();
+        } finally {
+          closed = true;
+        }
+      };
+      const sink = new Writable({ write: (_chunk, _enc, callback) => callback() });
+      await expect(renderPdf(src, options("pdf"), sink, countingProgress({ cancelAfter: 1 }))).rejects.toBeInstanceOf(ExportCancelledError);
+      expect(closed).toBe(true);
+    });
+
+    it("lets go of a page's content and resources once pdfkit has written it", async () => {
+      const { doc } = notoSans();
+      const file = path.join(dir, "released.pdf");
+      const written = new Promise<void>((resolve, reject) => doc.pipe(fs.createWriteStream(file)).on("finish", resolve).on("error", reject));
+      doc.addPage();
+      doc.fontSize(12).text("First page", 50, 50);
+      const first = doc.page;
+      releaseWrittenPage(first);
+      // Not written yet: nothing is released.
+      expect((first.dictionary as unknown as { data: object }).data).toHaveProperty("Contents");
+      doc.addPage();
+      doc.fontSize(12).text("Second page", 50, 50);
+      releaseWrittenPage(first);
+      expect((first.dictionary as unknown as { data: object }).data).toEqual({});
+      doc.end();
+      await written;
+      if (!hasPoppler) return;
+      expect(pageCount(file)).toBe(2);
+      expect(text(file, 1)).toContain("First page");
+      expect(text(file, 2)).toContain("Second page");
     });
   });
 });
