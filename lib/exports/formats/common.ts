@@ -65,10 +65,111 @@ export async function end(out: Writable): Promise<void> {
   await finished(out, { readable: false });
 }
 
-/** How a nested format writes a condition, one of its measurements, and its end. */
+/** Bytes per piece of output handed to the stream. */
+export const PIECE_BYTES = 64 * 1024;
+const QUOTE = 0x22;
+const QUOTES = /"/g;
+
+/**
+ * Collects a renderer's text row by row, encoded straight into buffers of
+ * PIECE_BYTES, and writes them to `out`, waiting for 'drain' when the stream
+ * asks for it. Rows never meet in one long string: a batch's text used to be
+ * a string of megabytes (large objects that only a full GC frees, and UTF-16
+ * as soon as one note was not ASCII), which made memory grow with the row count.
+ *
+ *     text.add(row);
+ *     if (text.full) await text.flush();
+ *     …
+ *     await text.end();
+ */
+export class TextOutput {
+  private buffer: Buffer | null = null;
+  private used = 0;
+  private readonly ready: Buffer[] = [];
+
+  constructor(private readonly out: Writable) {}
+
+  add(s: string): void {
+    const room = this.buffer ? this.buffer.length - this.used : 0;
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit; only near the end is it worth counting.
+    if (this.buffer && (s.length * 3 <= room || Buffer.byteLength(s) <= room)) {
+      this.used += this.buffer.write(s, this.used);
+      return;
+    }
+    this.cut();
+    if (s.length * 3 > PIECE_BYTES) {
+      this.ready.push(Buffer.from(s));
+      return;
+    }
+    this.buffer = Buffer.allocUnsafeSlow(PIECE_BYTES);
+    this.used = this.buffer.write(s, 0);
+  }
+
+  /**
+   * Appends `s` in double quotes with every quote in it doubled (a quoted CSV
+   * field), doubling them in the buffer: a string replace made several times
+   * the text in garbage.
+   */
+  addQuoted(s: string): void {
+    const bytes = Buffer.byteLength(s);
+    // Worst case: every byte a quote, doubled, and the two around it.
+    if (bytes * 2 + 2 > PIECE_BYTES) {
+      this.add(`"${s.replace(QUOTES, '""')}"`);
+      return;
+    }
+    if (!this.buffer || bytes * 2 + 2 > this.buffer.length - this.used) {
+      this.cut();
+      this.buffer = Buffer.allocUnsafeSlow(PIECE_BYTES);
+    }
+    const buf = this.buffer;
+    const start = this.used + 1;
+    buf[this.used] = QUOTE;
+    const end = start + buf.write(s, start);
+    // UTF-8 never has the byte of '"' inside a multi-byte character, so counting bytes is safe.
+    let quotes = 0;
+    for (let i = start; i < end; i++) if (buf[i] === QUOTE) quotes++;
+    const stop = end + quotes;
+    // Shift right from the back, writing each quote twice.
+    for (let from = end - 1, to = stop - 1; from >= start && to > from; from--) {
+      const b = buf[from];
+      buf[to--] = b;
+      if (b === QUOTE) buf[to--] = QUOTE;
+    }
+    buf[stop] = QUOTE;
+    this.used = stop + 1;
+  }
+
+  /** Whether a full piece is waiting to be written. */
+  get full(): boolean {
+    return this.ready.length > 0;
+  }
+
+  /** Writes the full pieces. */
+  async flush(): Promise<void> {
+    while (this.ready.length) await write(this.out, this.ready.shift()!);
+  }
+
+  /** Writes everything collected. */
+  async end(): Promise<void> {
+    this.cut();
+    await this.flush();
+  }
+
+  private cut(): void {
+    if (this.buffer && this.used) this.ready.push(this.buffer.subarray(0, this.used));
+    this.buffer = null;
+    this.used = 0;
+  }
+}
+
+/** Rows of one condition a nested format writes in one go (JSON stringifies them in one call). */
+const RUN_ROWS = 8;
+
+/** How a nested format writes a condition, its measurements, and its end. */
 export type NestedWriter = {
   open(condition: SourceCondition, index: number): string;
-  item(measurement: SourceMeasurement, indexInCondition: number): string;
+  /** Writes consecutive measurements of one condition; `first` is the index in its condition of the first. */
+  items(run: SourceMeasurement[], first: number, text: TextOutput): void;
   close(condition: SourceCondition, items: number): string;
 };
 
@@ -79,35 +180,41 @@ export type NestedWriter = {
  */
 export async function writeNestedByCondition(source: ExportSource, out: Writable, progress: Progress, w: NestedWriter): Promise<number> {
   const position = new Map(source.conditions.map((c, i) => [c.id, i]));
+  const text = new TextOutput(out);
   let index = -1;
   let items = 0;
   let records = 0;
   /** Closes the open condition and opens the following ones up to `target`. */
   const advanceTo = (target: number) => {
-    let s = "";
     while (index < target) {
-      if (index >= 0) s += w.close(source.conditions[index], items);
+      if (index >= 0) text.add(w.close(source.conditions[index], items));
       index++;
       items = 0;
-      s += w.open(source.conditions[index], index);
+      text.add(w.open(source.conditions[index], index));
     }
-    return s;
   };
   for await (const batch of source.measurements()) {
-    let chunk = "";
-    for (const m of batch) {
-      const target = position.get(m.conditionId);
-      if (target === undefined) continue;
-      chunk += advanceTo(target) + w.item(m, items);
-      items++;
-      records++;
+    for (let i = 0; i < batch.length; ) {
+      const { conditionId } = batch[i];
+      const target = position.get(conditionId);
+      if (target === undefined) {
+        i++;
+        continue;
+      }
+      if (target !== index) advanceTo(target);
+      let j = i + 1;
+      while (j < batch.length && j - i < RUN_ROWS && batch[j].conditionId === conditionId) j++;
+      w.items(batch.slice(i, j), items, text);
+      items += j - i;
+      records += j - i;
+      i = j;
+      if (text.full) await text.flush();
     }
-    await write(out, chunk);
     await progress.advance(batch.length);
   }
-  let tail = advanceTo(source.conditions.length - 1);
-  if (index >= 0) tail += w.close(source.conditions[index], items);
-  await write(out, tail);
+  advanceTo(source.conditions.length - 1);
+  if (index >= 0) text.add(w.close(source.conditions[index], items));
+  await text.end();
   return records;
 }
 

@@ -2,11 +2,24 @@
  * JSON renderer (SPEC §6.4): the full snapshot, streamed. Small parts go
  * through JSON.stringify, the conditions' measurement arrays are written batch
  * by batch; with `pretty` the text is what JSON.stringify(whole, null, 2)
- * would give (plus a final newline).
+ * would give (plus a final newline). Measurements are stringified a run at a
+ * time, already indented to their depth, so a row costs one small object and
+ * its share of one string rather than a stringified and a re-indented copy.
  */
 import type { NormalisedOptions } from "../schemas";
 import { costsCamel, end, isoInZone, write, writeNestedByCondition } from "./common";
 import type { ExportSource, Renderer, SourceCondition, SourceMeasurement } from "./types";
+
+/**
+ * A run of measurements is stringified in one call, nested as deep as it sits
+ * in the file ([[[run]]] puts the run at depth 3, so its items are at 4, as in
+ * JSON.stringify(whole, null, 2)); cutNested keeps what is inside the run's
+ * brackets: `\n<indent>{…},\n<indent>{…}`.
+ */
+const NESTED = JSON.stringify([[[[0]]]], null, 2);
+const NESTED_HEAD = NESTED.indexOf("\n", NESTED.lastIndexOf("["));
+const NESTED_TAIL = NESTED.length - NESTED.indexOf("0") - 1;
+const cutNested = (s: string) => s.slice(NESTED_HEAD, s.length - NESTED_TAIL);
 
 const snakeToCamel = (key: string) => key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -50,21 +63,36 @@ function conditionHead(c: SourceCondition) {
   };
 }
 
-function measurementOut(m: SourceMeasurement) {
-  return {
-    id: m.id,
-    pageNumber: m.pageNumber,
-    sheetNumber: m.sheetNumber,
-    sheetTitle: m.sheetTitle,
-    geometryType: m.geometryType,
-    geometry: m.geometry,
-    quantity: m.quantity,
-    unit: m.unit,
-    isVerified: m.isVerified,
-    isAiGenerated: m.isAiGenerated,
-    notes: m.notes,
-  };
+/** A measurement as written (SPEC §6.4). A class, not an object literal, for the reason given at Measurement in source.ts. */
+class MeasurementOut {
+  id: string;
+  pageNumber: number | null;
+  sheetNumber: string | null;
+  sheetTitle: string | null;
+  geometryType: SourceMeasurement["geometryType"];
+  geometry: unknown;
+  quantity: number;
+  unit: string;
+  isVerified: boolean;
+  isAiGenerated: boolean;
+  notes: string | null;
+
+  constructor(m: SourceMeasurement) {
+    this.id = m.id;
+    this.pageNumber = m.pageNumber;
+    this.sheetNumber = m.sheetNumber;
+    this.sheetTitle = m.sheetTitle;
+    this.geometryType = m.geometryType;
+    this.geometry = m.geometry;
+    this.quantity = m.quantity;
+    this.unit = m.unit;
+    this.isVerified = m.isVerified;
+    this.isAiGenerated = m.isAiGenerated;
+    this.notes = m.notes;
+  }
 }
+
+const measurementOut = (m: SourceMeasurement) => new MeasurementOut(m);
 
 export const json: Renderer = {
   format: "json",
@@ -94,7 +122,11 @@ export const json: Renderer = {
         const head = Object.entries(conditionHead(c)).map(([k, v]) => field(k, v, 3));
         return `${index > 0 ? "," : ""}${nl(2)}{${head.join(",")},${nl(3)}"measurements"${colon}[`;
       },
-      item: (m, i) => `${i > 0 ? "," : ""}${nl(4)}${value(measurementOut(m), 4)}`,
+      items: (run, first, text) => {
+        if (first > 0) text.add(",");
+        const list = run.map(measurementOut);
+        text.add(pretty ? cutNested(JSON.stringify([[[list]]], null, 2)) : JSON.stringify(list).slice(1, -1));
+      },
       close: (_c, items) => `${items > 0 ? nl(3) : ""}]${nl(2)}}`,
     });
     await write(out, `${source.conditions.length ? nl(1) : ""}]${nl(0)}}${pretty ? "\n" : ""}`);

@@ -16,55 +16,99 @@ const escapeAttr = (s: string) => s.replace(/[&<>"\r\n\t]/g, (c) => ESCAPES[c]);
 
 /** Coordinates as plain decimal numbers (never exponent notation). */
 export function plainNumber(n: number): string {
-  const s = String(n);
+  // The same text as String(n), without V8's number-to-string cache: that cache lives in the
+  // old generation, so every string String() made for a coordinate was kept through young
+  // collections and promoted — tens of megabytes of garbage per million rows.
+  const s = JSON.stringify(n);
   if (!/e/i.test(s)) return s;
   if (Math.abs(n) >= 1) return BigInt(Math.round(n)).toString();
   // Tiny values: up to 20 decimals, trailing zeros dropped.
   return n.toFixed(20).replace(/\.?0+$/, "") || "0";
 }
 
+/** Distinct element texts remembered per render (sheet numbers, units and types repeat from row to row). */
+const TEXT_CACHE_SIZE = 10_000;
+
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
 
-const pad = (depth: number) => "  ".repeat(depth);
+// Rows are written at fixed depths: the indents are made once, not per line.
+const PADS = Array.from({ length: 16 }, (_, depth) => "  ".repeat(depth));
+const pad = (depth: number) => PADS[depth] ?? "  ".repeat(depth);
 
-/** `<Tag>value</Tag>` lines for the numeric fields that are present. */
-function numbers(depth: number, fields: [string, unknown][]): string {
-  let s = "";
-  for (const [tag, v] of fields) {
-    const n = num(v);
-    if (n !== null) s += `${pad(depth)}<${tag}>${plainNumber(n)}</${tag}>\n`;
-  }
-  return s;
+/** `<indent><Tag>` and `</Tag>\n` of an element at a depth, made once. */
+const tagCache = new Map<string, [string, string][]>();
+function tags(depth: number, tag: string): [string, string] {
+  let byDepth = tagCache.get(tag);
+  if (!byDepth) tagCache.set(tag, (byDepth = []));
+  return (byDepth[depth] ??= [`${pad(depth)}<${tag}>`, `</${tag}>\n`]);
 }
 
-function point(depth: number, tag: string, p: unknown): string {
-  const { x, y } = obj(p);
-  return `${pad(depth)}<${tag}>\n${numbers(depth + 1, [["X", x], ["Y", y]])}${pad(depth)}</${tag}>\n`;
+/**
+ * XML is collected as parts (constants, and values that are strings already)
+ * and joined once per run of rows: concatenating row by row made a chain of
+ * intermediate strings per row, several times the size of the text.
+ */
+type Parts = string[];
+
+/** A `<Tag>value</Tag>` line when `v` is a finite number, else nothing. */
+function pushNumber(p: Parts, depth: number, tag: string, v: unknown): void {
+  const n = num(v);
+  if (n === null) return;
+  const t = tags(depth, tag);
+  p.push(t[0], plainNumber(n), t[1]);
+}
+
+function pushPoint(p: Parts, depth: number, tag: string, point: unknown): void {
+  const { x, y } = obj(point);
+  const t = tags(depth, tag);
+  p.push(t[0], "\n");
+  pushNumber(p, depth + 1, "X", x);
+  pushNumber(p, depth + 1, "Y", y);
+  p.push(pad(depth), t[1]);
+}
+
+function pushGeometry(p: Parts, type: SourceMeasurement["geometryType"], geometry: unknown, depth: number): void {
+  const g = obj(geometry);
+  switch (type) {
+    case "line":
+      pushPoint(p, depth, "Start", g.start);
+      pushPoint(p, depth, "End", g.end);
+      return;
+    case "polyline":
+    case "polygon": {
+      const t = tags(depth, "Points");
+      p.push(t[0], "\n");
+      if (Array.isArray(g.points)) for (const point of g.points) pushPoint(p, depth + 1, "Point", point);
+      p.push(pad(depth), t[1]);
+      return;
+    }
+    case "rectangle":
+      pushNumber(p, depth, "X", g.x);
+      pushNumber(p, depth, "Y", g.y);
+      pushNumber(p, depth, "Width", g.width);
+      pushNumber(p, depth, "Height", g.height);
+      pushNumber(p, depth, "Rotation", g.rotation);
+      return;
+    case "circle": {
+      const center = obj(g.center);
+      pushNumber(p, depth, "CenterX", center.x);
+      pushNumber(p, depth, "CenterY", center.y);
+      pushNumber(p, depth, "Radius", g.radius);
+      return;
+    }
+    case "point":
+      pushNumber(p, depth, "X", g.x);
+      pushNumber(p, depth, "Y", g.y);
+      return;
+  }
 }
 
 /** The children of <Geometry> for each geometry type (SPEC §6.6 shapes). */
 export function geometryXml(type: SourceMeasurement["geometryType"], geometry: unknown, depth: number): string {
-  const g = obj(geometry);
-  switch (type) {
-    case "line":
-      return point(depth, "Start", g.start) + point(depth, "End", g.end);
-    case "polyline":
-    case "polygon": {
-      const points = Array.isArray(g.points) ? g.points : [];
-      return `${pad(depth)}<Points>\n${points.map((p) => point(depth + 1, "Point", p)).join("")}${pad(depth)}</Points>\n`;
-    }
-    case "rectangle":
-      return numbers(depth, [["X", g.x], ["Y", g.y], ["Width", g.width], ["Height", g.height], ["Rotation", g.rotation]]);
-    case "circle": {
-      const center = obj(g.center);
-      return numbers(depth, [["CenterX", center.x], ["CenterY", center.y], ["Radius", g.radius]]);
-    }
-    case "point":
-      return numbers(depth, [["X", g.x], ["Y", g.y]]);
-    default:
-      return "";
-  }
+  const p: Parts = [];
+  pushGeometry(p, type, geometry, depth);
+  return p.join("");
 }
 
 export const ost: Renderer = {
@@ -75,9 +119,27 @@ export const ost: Renderer = {
 
   async render(source, _options, out, progress) {
     const cleaner = new XmlTextCleaner();
-    const text = (s: string) => escapeText(cleaner.clean(s));
-    const el = (depth: number, tag: string, value: string | null | undefined) =>
-      value === null || value === undefined ? "" : `${pad(depth)}<${tag}>${text(value)}</${tag}>\n`;
+    // Element text, XML-clean and escaped. Row values repeat (sheet numbers, units, types), so
+    // each distinct one is cleaned once and the same string reused.
+    const cleaned = new Map<string, string>();
+    const text = (s: string) => {
+      let t = cleaned.get(s);
+      if (t === undefined) {
+        t = escapeText(cleaner.clean(s));
+        if (cleaned.size < TEXT_CACHE_SIZE) cleaned.set(s, t);
+      }
+      return t;
+    };
+    const pushEl = (p: Parts, depth: number, tag: string, value: string | null | undefined) => {
+      if (value === null || value === undefined) return;
+      const t = tags(depth, tag);
+      p.push(t[0], text(value), t[1]);
+    };
+    const el = (depth: number, tag: string, value: string | null | undefined) => {
+      const p: Parts = [];
+      pushEl(p, depth, tag, value);
+      return p.join("");
+    };
 
     const { project } = source;
     let head = `<?xml version="1.0" encoding="utf-8"?>\n<OSTProject version="1.0" name="${escapeAttr(cleaner.clean(project.name))}">\n`;
@@ -93,20 +155,31 @@ export const ost: Renderer = {
       el(3, "Color", c.color) +
       el(3, "Description", c.description) +
       `${pad(3)}<TotalQuantity>${formatQuantity(c.totalQuantity)}</TotalQuantity>\n`;
-    const item = (m: SourceMeasurement) =>
-      `${pad(4)}<TakeoffItem id="${escapeAttr(m.id)}">\n` +
-      el(5, "PageNumber", m.pageNumber === null ? null : String(m.pageNumber)) +
-      el(5, "SheetNumber", m.sheetNumber) +
-      el(5, "GeometryType", m.geometryType) +
-      `${pad(5)}<Quantity>${formatQuantity(m.quantity)}</Quantity>\n` +
-      el(5, "Unit", m.unit) +
-      `${pad(5)}<Geometry>\n${geometryXml(m.geometryType, m.geometry, 6)}${pad(5)}</Geometry>\n` +
-      `${pad(4)}</TakeoffItem>\n`;
+    const itemOpen = `${pad(4)}<TakeoffItem id="`;
+    const [quantityOpen, quantityClose] = tags(5, "Quantity");
+    const [geometryOpen, geometryClose] = tags(5, "Geometry");
+    const itemClose = `${pad(4)}</TakeoffItem>\n`;
+    const pushItem = (p: Parts, m: SourceMeasurement) => {
+      p.push(itemOpen, escapeAttr(m.id), '">\n');
+      pushEl(p, 5, "PageNumber", m.pageNumber === null ? null : String(m.pageNumber));
+      pushEl(p, 5, "SheetNumber", m.sheetNumber);
+      pushEl(p, 5, "GeometryType", m.geometryType);
+      p.push(quantityOpen, formatQuantity(m.quantity), quantityClose);
+      pushEl(p, 5, "Unit", m.unit);
+      p.push(geometryOpen, "\n");
+      pushGeometry(p, m.geometryType, m.geometry, 6);
+      p.push(pad(5), geometryClose, itemClose);
+    };
 
     // Conditions without rows get <TakeoffItems/>.
     const records = await writeNestedByCondition(source, out, progress, {
       open: (c) => openCondition(c),
-      item: (m, i) => (i === 0 ? `${pad(3)}<TakeoffItems>\n` : "") + item(m),
+      items: (run, first, output) => {
+        const p: Parts = [];
+        if (first === 0) p.push(`${pad(3)}<TakeoffItems>\n`);
+        for (const m of run) pushItem(p, m);
+        output.add(p.join(""));
+      },
       close: (_c, items) => (items ? `${pad(3)}</TakeoffItems>\n` : `${pad(3)}<TakeoffItems/>\n`) + `${pad(2)}</Condition>\n`,
     });
     await write(out, `${source.conditions.length ? `${pad(1)}</Conditions>\n` : ""}</OSTProject>\n`);

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { csvField } from "@/lib/exports/formats/csv";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
 
 const HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];
@@ -99,5 +100,33 @@ describe("CSV export", () => {
     expect(rows.find((r) => r[0] === NASTY.cyrillic)![9]).toBe(NASTY.control);
     expect(JSON.parse(first[6])).toEqual({ points: [{ x: -1.5, y: 2 }, { x: 3, y: -4.25 }, { x: 0, y: 0 }] });
     expect(rows).toHaveLength(10);
+  });
+
+  it("quotes a field exactly when papaparse would, for every delimiter", () => {
+    const values = [
+      "",
+      "plain",
+      "a,b",
+      "a;b",
+      "a\tb",
+      'say "hi"',
+      '"',
+      "line\nbreak",
+      "cr\ronly",
+      "\uFEFFbom",
+      " leading",
+      "trailing ",
+      " ",
+      "inner space",
+      "'=SUM(A1)",
+      NASTY.cjk,
+      '{"points":[{"x":1,"y":2}]}',
+    ];
+    for (const delimiter of [",", ";", "\t"]) {
+      const field = csvField(delimiter);
+      for (const value of values) {
+        expect(field(value), JSON.stringify({ delimiter, value })).toBe(Papa.unparse([[value]], { delimiter, newline: "\r\n", escapeFormulae: false }));
+      }
+    }
   });
 });

@@ -2,6 +2,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { EXPORT_FORMATS } from "@/db/schema";
 import { FORMAT_CATALOGUE, RENDERERS } from "@/lib/exports/formats";
+import { PIECE_BYTES } from "@/lib/exports/formats/common";
 import { ExportCancelledError } from "@/lib/exports/formats/types";
 import { countingProgress, options, syntheticSource } from "../../fixtures/formats-data";
 
@@ -37,6 +38,7 @@ function slowSink(opts: { failAfterBytes?: number } = {}) {
       return maxBuffered;
     },
     text: () => Buffer.concat(chunks).toString("utf8"),
+    chunkSizes: () => chunks.map((c) => c.length),
   };
 }
 
@@ -97,4 +99,28 @@ describe.each(EXPORT_FORMATS)("%s renderer", (format) => {
     sink.sink.on("error", () => {});
     await expect(RENDERERS[format].render(syntheticSource(rows), options(format), sink.sink, countingProgress())).rejects.toThrow();
   });
+});
+
+describe.each(["csv", "json", "ost"] as const)("%s renderer output", (format) => {
+  it("is handed over in pieces of at most 64 KB, never a batch-sized string", async () => {
+    const sink = slowSink();
+    await RENDERERS[format].render(syntheticSource(12_000), options(format), sink.sink, countingProgress());
+    const sizes = sink.chunkSizes();
+    expect(sink.bytes).toBeGreaterThan(10 * PIECE_BYTES);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(PIECE_BYTES);
+    // Pieces are filled, not a row or two each.
+    expect(sizes.length).toBeLessThan((sink.bytes / PIECE_BYTES) * 1.2 + 10);
+  });
+
+  if (format === "json") {
+    it("writes exactly what JSON.stringify writes, pretty or compact, across batches and conditions", async () => {
+      for (const pretty of [true, false]) {
+        const sink = slowSink();
+        await RENDERERS.json.render(syntheticSource(5_001, { costs: true }), options("json", { pretty }), sink.sink, countingProgress());
+        const text = sink.text();
+        const data: unknown = JSON.parse(text);
+        expect(text).toBe(pretty ? `${JSON.stringify(data, null, 2)}\n` : JSON.stringify(data));
+      }
+    });
+  }
 });
