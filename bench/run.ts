@@ -119,10 +119,9 @@ async function child(target: Target, dataDir: string, task: Record<string, unkno
 
 async function exportBench(target: Target, dataDir: string): Promise<{ seeds: SeedOut[]; runs: ExportFigures[] }> {
   const seedFile = path.join(BENCH_DATA, `seeded-${target.driver}.json`);
+  // Every project seeded so far; a run with --sizes uses some of them and must not forget the others.
   let seeds: SeedOut[] = [];
-  if (args.reuse && fs.existsSync(seedFile)) {
-    seeds = (JSON.parse(fs.readFileSync(seedFile, "utf8")) as SeedOut[]).filter((s) => sizes.includes(s.measurements));
-  }
+  if (args.reuse && fs.existsSync(seedFile)) seeds = JSON.parse(fs.readFileSync(seedFile, "utf8")) as SeedOut[];
   const missing = sizes.filter((n) => !seeds.some((s) => s.measurements === n));
   if (missing.length && (!args.reuse || seeds.length === 0)) {
     if (target.driver === "postgres") await resetBenchDatabase(serverUrl);
