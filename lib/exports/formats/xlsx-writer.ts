@@ -196,14 +196,11 @@ function index(list: string[], item: string): number {
  * Row XML is encoded to UTF-8 every ENCODE_CHARS characters. Encoding
  * flattens the string; kept this short it stays a small young-generation
  * object, where a megabyte string would be a large object that only a full
- * GC frees (and the heap would grow with them).
+ * GC frees (and the heap would grow with them). The bytes go into the zip
+ * entry's reused buffers (xlsx-zip.ts), handed to the compressor when full and
+ * at every settle(), i.e. once per batch of rows: one compressor job each.
  */
 const ENCODE_CHARS = 16 * 1024;
-/**
- * Encoded bytes handed to the compressor in one piece at most this big (and
- * at every settle(), i.e. once per batch of rows): one compressor job each.
- */
-const CHUNK_BYTES = 1024 * 1024;
 /** Excel's row limit; the caller continues on a new sheet before it (SPEC §6.2). */
 const SHEET_MAX_ROWS = 1_048_576;
 /**
@@ -272,9 +269,6 @@ export class XlsxSheet {
   closed = false;
   /** Row XML not yet encoded. */
   private text = "";
-  /** Encoded row XML not yet handed to the compressor. */
-  private encoded: Buffer[] = [];
-  private encodedBytes = 0;
   private readonly columnCount: number;
 
   constructor(
@@ -307,10 +301,7 @@ export class XlsxSheet {
       xml += cellXml(columnLetter(i + 1) + r, s, value);
     }
     this.text += xml + "</row>";
-    if (this.text.length >= ENCODE_CHARS) {
-      this.encode();
-      if (this.encodedBytes >= CHUNK_BYTES) this.flush();
-    }
+    if (this.text.length >= ENCODE_CHARS) this.encode();
   }
 
   /** Hands the buffered rows to the compressor and waits while it, or the output, is full. */
@@ -336,22 +327,17 @@ export class XlsxSheet {
     await this.closeEntry();
   }
 
+  /** Encodes the row XML into the entry's current buffer (the entry hands full ones to the compressor). */
   private encode(): void {
     if (!this.text) return;
-    const bytes = Buffer.from(this.text, "utf8");
+    this.zipEntry.append(this.text);
     this.text = "";
-    this.encoded.push(bytes);
-    this.encodedBytes += bytes.length;
   }
 
   /** Passes everything buffered on to the compressor (which may then ask to wait: see settle()). */
   private flush(): void {
     this.encode();
-    if (!this.encodedBytes) return;
-    const chunk = this.encoded.length === 1 ? this.encoded[0] : Buffer.concat(this.encoded, this.encodedBytes);
-    this.encoded = [];
-    this.encodedBytes = 0;
-    this.zipEntry.write(chunk);
+    this.zipEntry.flush();
   }
 }
 

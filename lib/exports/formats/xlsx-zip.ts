@@ -14,10 +14,10 @@
  * at ~300 bytes a row (a full 1,048,576-row sheet: ~0.3 GB); only a sheet
  * where most rows carry notes thousands of characters long could reach 4 GiB.
  */
-import { PassThrough, type Writable } from "node:stream";
+import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import zlib from "node:zlib";
-import { drained, write } from "./common";
+import { write } from "./common";
 
 const LOCAL_HEADER = 0x04034b50;
 const DATA_DESCRIPTOR = 0x08074b50;
@@ -32,6 +32,20 @@ const MAX_32 = 0xffffffff;
 const MAX_ENTRIES = 0xffff;
 /** Bytes of uncompressed content that may wait for the compressor: a few batches of rows. */
 const INPUT_BUFFER = 4 * 1024 * 1024;
+/** Size of the reused buffers text is encoded into (see ChunkPool). */
+export const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Size of the buffers the compressor writes into. It keeps filling one until
+ * it is full, across jobs, so a buffer lives as long as it takes to fill: at
+ * 256 KB (~3 batches of a sheet's rows) each one outlived two young-generation
+ * collections and was freed only by a full GC, tens of MB of them on a
+ * million-row workbook. At 32 KB one batch's output (~12 KB) still fits a job.
+ */
+const OUTPUT_CHUNK = 32 * 1024;
+/** Buffers a pool keeps for reuse: as many as INPUT_BUFFER lets wait, and one being filled. */
+const POOLED_CHUNKS = INPUT_BUFFER / CHUNK_BYTES + 2;
+
+const CLOSED = () => new Error("The output stream was closed before the export was written.");
 
 const TOO_LARGE = () => new Error("The workbook is larger than 4 GiB, which this writer cannot store (no ZIP64). Export fewer rows or use CSV.");
 
@@ -49,6 +63,7 @@ export class ZipWriter {
   private offset = 0;
   private readonly written: Written[] = [];
   private current: ZipEntry | null = null;
+  private readonly pool = new ChunkPool();
   private readonly time: number;
   private readonly day: number;
 
@@ -76,7 +91,7 @@ export class ZipWriter {
     header.writeUInt16LE(0, 28);
     const offset = this.offset;
     await this.raw(Buffer.concat([header, nameBytes]));
-    this.current = new ZipEntry(name, nameBytes, offset, this.out, this.options.level);
+    this.current = new ZipEntry(name, nameBytes, offset, this.out, this.options.level, this.pool);
     return this.current;
   }
 
@@ -151,15 +166,41 @@ export class ZipWriter {
   }
 }
 
+/**
+ * Buffers of CHUNK_BYTES that an archive's text is encoded into, taken back
+ * once the compressor has read them. A million-row workbook is ~600 MB of
+ * XML: in fresh buffers, each waiting in the compressor's queue long enough to
+ * be promoted, that was tens of megabytes of dead buffers between full GCs
+ * (and a fragmented malloc heap), growing with the row count. Reused, it is a
+ * handful of buffers for the whole export.
+ */
+class ChunkPool {
+  private readonly free: Buffer[] = [];
+
+  take(): Buffer {
+    return this.free.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  }
+
+  give(chunk: Buffer): void {
+    if (this.free.length < POOLED_CHUNKS) this.free.push(chunk);
+  }
+}
+
 /** One entry being deflated into the output. */
 export class ZipEntry {
   private crc = 0;
   private size = 0;
   private compressed = 0;
-  /** Chunks waiting for the compressor. */
-  private readonly input: PassThrough;
   private readonly deflate: zlib.DeflateRaw;
   private readonly onOutClosed: () => void;
+  /** The pooled buffer text is being encoded into, and how much of it is used. */
+  private chunk: Buffer | null = null;
+  private used = 0;
+  /** Bytes handed to the compressor that it has not read yet. */
+  private queued = 0;
+  private failure: Error | null = null;
+  /** A ready() waiting for the compressor to catch up. */
+  private waiter: { resolve: () => void; reject: (err: Error) => void } | null = null;
 
   constructor(
     readonly name: string,
@@ -167,67 +208,129 @@ export class ZipEntry {
     readonly offset: number,
     private readonly out: Writable,
     level: number,
+    private readonly pool: ChunkPool,
   ) {
     // The compressor runs one job per chunk on the thread pool, and starts the
     // next job only on a turn of the event loop, which the renderer gives about
     // once per batch of rows. So chunks come about a batch at a time (see
-    // xlsx-writer.ts), a job has output room for a whole chunk, and a few
-    // chunks may wait in `input` before write() asks the renderer to wait:
-    // one batch is compressed while the next one is rendered. (Waiting for the
-    // compressor itself to drain, as its 16 KB buffer would, makes the two
-    // take turns instead.)
-    this.input = new PassThrough({ highWaterMark: INPUT_BUFFER });
-    this.deflate = zlib.createDeflateRaw({ level, chunkSize: 256 * 1024 });
+    // xlsx-writer.ts), a job usually has output room for a whole chunk, and up to
+    // INPUT_BUFFER bytes of chunks may wait in the compressor's queue before
+    // ready() asks the renderer to wait: one batch is compressed while the
+    // next one is rendered. (Waiting for the compressor's own 16 KB buffer to
+    // drain, as write()'s return value says, makes the two take turns instead.)
+    this.deflate = zlib.createDeflateRaw({ level, chunkSize: OUTPUT_CHUNK });
     this.deflate.on("data", (chunk: Buffer) => {
       this.compressed += chunk.length;
     });
-    // pipe() pauses the compressor while `out` is full, and the compressor's
-    // input while it is busy, so `input` fills up and write() starts returning
-    // false: backpressure reaches the renderer.
-    this.input.pipe(this.deflate).pipe(out, { end: false });
-    // A failure anywhere fails both streams, so ready() and end() reject
-    // instead of waiting forever; if the output dies, nothing would ever drain
-    // them. Errors surface through those calls: these listeners only keep one
-    // that happens between calls from being an uncaught exception.
-    const fail = (err: Error) => {
-      this.input.destroy(err);
-      this.deflate.destroy(err);
-    };
-    this.input.on("error", fail);
-    this.deflate.on("error", fail);
-    this.onOutClosed = () => fail(out.errored ?? new Error("The output stream was closed before the export was written."));
+    // pipe() pauses the compressor while `out` is full; it then stops reading
+    // its queue, so `queued` stays high and ready() makes the renderer wait.
+    this.deflate.pipe(out, { end: false });
+    // A failure anywhere fails the entry, so ready() and end() reject instead
+    // of waiting forever; if the output dies, nothing would ever drain the queue.
+    this.deflate.on("error", (err) => this.fail(err));
+    this.onOutClosed = () => this.fail(out.errored ?? CLOSED());
     out.once("close", this.onOutClosed);
   }
 
-  /** Adds content; false when the caller should `await ready()` before writing more. */
-  write(bytes: Buffer): boolean {
-    this.crc = crc32(bytes, this.crc);
-    this.size += bytes.length;
-    return this.input.write(bytes);
+  /** Adds text, encoded as UTF-8 into pooled buffers; await ready() now and then. */
+  append(text: string): void {
+    if (this.chunk && text.length * 3 > this.chunk.length - this.used && Buffer.byteLength(text) > this.chunk.length - this.used) this.flush();
+    if (text.length * 3 > CHUNK_BYTES && Buffer.byteLength(text) > CHUNK_BYTES) {
+      this.write(Buffer.from(text, "utf8"));
+      return;
+    }
+    this.chunk ??= this.pool.take();
+    this.used += this.chunk.write(text, this.used);
   }
 
-  /** Resolves when the compressor's input (and behind it the output) can take more. */
+  /** Adds bytes (after any text appended before them); false when the caller should `await ready()`. */
+  write(bytes: Buffer): boolean {
+    this.flush();
+    this.send(bytes, null);
+    return this.queued <= INPUT_BUFFER;
+  }
+
+  /** Hands the text appended so far to the compressor. */
+  flush(): void {
+    const chunk = this.chunk;
+    if (!chunk) return;
+    this.chunk = null;
+    if (this.used === 0) {
+      this.pool.give(chunk);
+      return;
+    }
+    const bytes = chunk.subarray(0, this.used);
+    this.used = 0;
+    this.send(bytes, chunk);
+  }
+
+  /**
+   * Resolves when the compressor's queue (and behind it the output) can take
+   * more; rejects once the compressor or the output has failed.
+   */
   ready(): Promise<void> {
-    return drained(this.input, this.out);
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.queued <= INPUT_BUFFER) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    });
   }
 
   /** Flushes the compressor into the output; resolves with the entry's figures. */
   async end(): Promise<{ crc: number; compressed: number; size: number }> {
-    this.input.end();
+    this.flush();
+    if (this.failure) throw this.failure;
+    this.deflate.end();
     try {
       // 'end' is emitted after pipe() has handed the last chunk to `out`.
       await finished(this.deflate);
     } finally {
       this.out.off("close", this.onOutClosed);
     }
+    if (this.failure) throw this.failure;
     return { crc: this.crc, compressed: this.compressed, size: this.size };
   }
 
   destroy(): void {
     this.out.off("close", this.onOutClosed);
     this.deflate.unpipe(this.out);
-    this.input.destroy();
     this.deflate.destroy();
+    this.chunk = null;
+  }
+
+  /** Queues bytes for the compressor; `pooled`, the buffer they are in, goes back to the pool once it has read them. */
+  private send(bytes: Buffer, pooled: Buffer | null): void {
+    if (this.failure) {
+      // The caller learns of the failure from ready() or end().
+      if (pooled) this.pool.give(pooled);
+      return;
+    }
+    this.crc = crc32(bytes, this.crc);
+    this.size += bytes.length;
+    this.queued += bytes.length;
+    this.deflate.write(bytes, (err) => {
+      this.queued -= bytes.length;
+      if (err || this.failure) {
+        // The compressor may still hold the buffer: it goes to the GC, not back to the pool.
+        this.fail(this.failure ?? err!);
+        return;
+      }
+      if (pooled) this.pool.give(pooled);
+      if (this.waiter && this.queued <= INPUT_BUFFER) {
+        const { resolve } = this.waiter;
+        this.waiter = null;
+        resolve();
+      }
+    });
+  }
+
+  private fail(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    this.deflate.destroy(err);
+    const waiter = this.waiter;
+    this.waiter = null;
+    waiter?.reject(err);
   }
 }
 
