@@ -234,14 +234,19 @@ async function main() {
     generatedAt: new Date(),
   };
 
+  // Rows are read as the pipeline reads them: over one connection of their own (withReadConnection).
+  const reserved = (await handle.reserve?.()) ?? null;
+  const readDb = reserved?.db ?? handle.db;
+
   if (task.mode === "warmup") {
     const t0 = performance.now();
-    const source = await loadExportSource(handle.db, input);
+    const source = await loadExportSource(readDb, input, { readAhead: handle.driver !== "pglite" });
     let rows = 0;
     for await (const batch of source.measurements()) rows += batch.length;
     process.stdout.write(
       `BENCH_RESULT ${JSON.stringify({ mode: "warmup", driver: handle.driver, rows, bytes: 0, seconds: (performance.now() - t0) / 1000, rssBaselineMb: 0, rssPeakMb: 0, rssIncreaseMb: 0, hwmIncreaseMb: null, samples: 0 } satisfies ChildResult)}\n`,
     );
+    reserved?.release();
     await closeDb();
     return;
   }
@@ -255,7 +260,7 @@ async function main() {
   const sampler = startSampler();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const source = await loadExportSource(handle.db, input);
+  const source = await loadExportSource(readDb, input, { readAhead: handle.driver !== "pglite" });
   const out = fs.createWriteStream(file, { highWaterMark: 64 * 1024 });
   const opened = new Promise<void>((resolve, reject) => out.once("open", () => resolve()).once("error", reject));
   let rows = 0;
@@ -282,6 +287,7 @@ async function main() {
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const mem = sampler.stop();
+  reserved?.release();
   await fsp.rm(file, { force: true });
 
   const result: ChildResult = {

@@ -6,7 +6,7 @@
  */
 import { PassThrough } from "node:stream";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
-import { getDb, type Db } from "@/db";
+import { getDb, getDbHandle, withReadConnection, type Db } from "@/db";
 import { documents, exports, projects, storageDeletions, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -131,18 +131,29 @@ export async function renderAndUpload(exportId: string, opts: { signal?: AbortSi
   const db = await getDb();
   const row = await loadRow(db, exportId);
   if (!row || row.status !== "processing") throw new ExportCancelledError();
+  // The rows are read over a connection of their own (see withReadConnection); the export's
+  // own row, its progress and heartbeat are written through the shared pool.
+  return withReadConnection((readDb) => renderWith(db, readDb, row, opts));
+}
 
+async function renderWith(db: Db, readDb: Db, row: ExportRow, opts: { signal?: AbortSignal }): Promise<StoredFile> {
+  const exportId = row.id;
   const renderer = RENDERERS[row.format];
   const options = row.options as NormalisedOptions;
-  const source = await loadExportSource(db, {
-    exportId: row.id,
-    userId: row.userId,
-    type: row.type === "document_export" ? "document" : "project",
-    projectId: row.projectId,
-    documentId: row.documentId,
-    options,
-    generatedAt: new Date(),
-  });
+  const { driver } = await getDbHandle();
+  const source = await loadExportSource(
+    readDb,
+    {
+      exportId: row.id,
+      userId: row.userId,
+      type: row.type === "document_export" ? "document" : "project",
+      projectId: row.projectId,
+      documentId: row.documentId,
+      options,
+      generatedAt: new Date(),
+    },
+    { readAhead: driver !== "pglite" },
+  );
   if (row.format === "pdf" && source.rowsTotal > env.PDF_MAX_ROWS) {
     throw userError(pdfCapMessage(source.rowsTotal));
   }
