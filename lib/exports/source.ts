@@ -119,7 +119,19 @@ type Piece = {
 const LAST = Number.MAX_SAFE_INTEGER;
 const NO_ROWS: RawRow[] = [];
 
-export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { batchSize?: number } = {}): Promise<ExportSource> {
+export type LoadSourceOptions = {
+  /** Rows one query reads at most (default BATCH_SIZE). */
+  batchSize?: number;
+  /**
+   * Whether to ask for the next query while the renderer works on this one's
+   * rows (default true). Over a network connection that hides the query's
+   * latency; PGlite runs queries on this very thread, so there is nothing to
+   * hide, and a result asked for early only waits, long enough to be promoted.
+   */
+  readAhead?: boolean;
+};
+
+export async function loadExportSource(db: Db, input: LoadSourceInput, opts: LoadSourceOptions = {}): Promise<ExportSource> {
   const batchSize = opts.batchSize ?? BATCH_SIZE;
   const { options } = input;
 
@@ -307,15 +319,21 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
       return planned;
     }
 
-    /** The next read in order, asking for it now if needed; null when the chunk is done. */
-    take(): { piece: Promise<Piece>; planned: number } | null {
-      if (!this.queue.length) {
-        // A keyset chunk goes on while pages come back full (rows added since the plan was made).
-        if (!(this.chunk.keyset && (this.requested === 0 || this.lastFull))) return null;
+    /**
+     * The next read in order, asking for it now if needed; null when the chunk
+     * is done. `ahead`: it had been asked for before (by fill()).
+     */
+    take(): { piece: Promise<Piece>; planned: number; ahead: boolean } | null {
+      const ahead = this.queue.length > 0;
+      if (!ahead) {
+        // Not asked for yet (reading ahead had not got to it), or a keyset chunk whose last
+        // page came back full (rows added since the plan was made): read on.
+        if (!(this.requested === 0 || (this.chunk.keyset && this.lastFull))) return null;
         this.request();
       }
       const next = this.queue.shift()!;
       return {
+        ahead,
         planned: next.planned,
         piece: next.piece.then((p) => {
           this.lastFull = p.next !== null;
@@ -345,7 +363,8 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
     // for, or left in the piece being parsed): queries run (on PostgreSQL side by side) while
     // the renderer works, and a batch made of several small chunks (By-Page order) never waits
     // on them one by one; but texts do not wait longer than that either (see GROUP_ROWS).
-    const lowWater = batchSize;
+    // Without read-ahead, the next query is asked for only once the last text of this one is parsed.
+    const lowWater = opts.readAhead === false ? 1 : batchSize;
     /** Planned rows of reads asked for and not yet taken. */
     let asked = 0;
     /** Rows of the piece being parsed not parsed yet (planned count). */
@@ -368,7 +387,7 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
           readers.pop();
           continue;
         }
-        asked -= next.planned;
+        if (next.ahead) asked -= next.planned;
         left = next.planned;
         const { chunk, groups } = await next.piece;
         for (let i = 0; i < groups.length; i++) {
@@ -389,6 +408,8 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
             yield out;
           }
         }
+        // Rows deleted since the plan was made leave planned rows that will never come.
+        left = 0;
       }
       if (batch.length) yield batch;
     } finally {

@@ -150,6 +150,43 @@ describe("loadExportSource", () => {
     expect(await collect(small.measurements())).toHaveLength(10);
   });
 
+  it.each([true, false])("still reads every later chunk when rows it had planned were deleted mid-export (read-ahead: %s)", async (readAhead) => {
+    const p = await orderingFixture();
+    const db = await getDb();
+    const input = {
+      exportId: "00000000-0000-4000-8000-000000000003",
+      userId: p.userId,
+      type: "project" as const,
+      projectId: p.id,
+      documentId: null,
+      options: options("csv"),
+      generatedAt: GENERATED_AT,
+    };
+    const [alpha, beta] = p.conditions.map((c) => c.id);
+    const betaRows = (await collect((await loadExportSource(db, input)).measurements())).filter((r) => r.conditionId === beta);
+    expect(betaRows.length).toBeGreaterThan(2);
+    // Alpha's rows go right after the plan is made, before its first chunk is read: those
+    // reads come back empty, leaving planned rows that never arrive.
+    let deleted = false;
+    const racing = new Proxy(db, {
+      get(target, prop, receiver) {
+        if (prop !== "execute") return Reflect.get(target, prop, receiver);
+        return async (query: Parameters<typeof db.execute>[0]) => {
+          if (!deleted) {
+            deleted = true;
+            await target.delete(measurements).where(eq(measurements.conditionId, alpha));
+          }
+          return target.execute(query);
+        };
+      },
+    });
+    // Batches of 3: Alpha's pairs of 1 or 2 rows are read as one-query chunks, which (unlike
+    // keyset pages) are only read when asked for ahead or at their turn.
+    const src = await loadExportSource(racing, input, { batchSize: 3, readAhead });
+    expect(await collect(src.measurements())).toEqual(betaRows);
+    expect(deleted).toBe(true);
+  });
+
   it("breaks sort_order ties by name", async () => {
     const p = await orderingFixture();
     const db = await getDb();
