@@ -6,7 +6,7 @@
  */
 import { PassThrough } from "node:stream";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
-import { getDb, getDbHandle, withReadConnection, type Db } from "@/db";
+import { getDb, withReadConnection, type Db } from "@/db";
 import { documents, exports, projects, storageDeletions, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -140,20 +140,15 @@ async function renderWith(db: Db, readDb: Db, row: ExportRow, opts: { signal?: A
   const exportId = row.id;
   const renderer = RENDERERS[row.format];
   const options = row.options as NormalisedOptions;
-  const { driver } = await getDbHandle();
-  const source = await loadExportSource(
-    readDb,
-    {
-      exportId: row.id,
-      userId: row.userId,
-      type: row.type === "document_export" ? "document" : "project",
-      projectId: row.projectId,
-      documentId: row.documentId,
-      options,
-      generatedAt: new Date(),
-    },
-    { readAhead: driver !== "pglite" },
-  );
+  const source = await loadExportSource(readDb, {
+    exportId: row.id,
+    userId: row.userId,
+    type: row.type === "document_export" ? "document" : "project",
+    projectId: row.projectId,
+    documentId: row.documentId,
+    options,
+    generatedAt: new Date(),
+  });
   if (row.format === "pdf" && source.rowsTotal > env.PDF_MAX_ROWS) {
     throw userError(pdfCapMessage(source.rowsTotal));
   }

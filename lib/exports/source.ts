@@ -119,19 +119,7 @@ type Piece = {
 const LAST = Number.MAX_SAFE_INTEGER;
 const NO_ROWS: RawRow[] = [];
 
-export type LoadSourceOptions = {
-  /** Rows one query reads at most (default BATCH_SIZE). */
-  batchSize?: number;
-  /**
-   * Whether to ask for the next query while the renderer works on this one's
-   * rows (default true). Over a network connection that hides the query's
-   * latency; PGlite runs queries on this very thread, so there is nothing to
-   * hide, and a result asked for early only waits, long enough to be promoted.
-   */
-  readAhead?: boolean;
-};
-
-export async function loadExportSource(db: Db, input: LoadSourceInput, opts: LoadSourceOptions = {}): Promise<ExportSource> {
+export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { batchSize?: number } = {}): Promise<ExportSource> {
   const batchSize = opts.batchSize ?? BATCH_SIZE;
   const { options } = input;
 
@@ -363,8 +351,7 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: Loa
     // for, or left in the piece being parsed): queries run (on PostgreSQL side by side) while
     // the renderer works, and a batch made of several small chunks (By-Page order) never waits
     // on them one by one; but texts do not wait longer than that either (see GROUP_ROWS).
-    // Without read-ahead, the next query is asked for only once the last text of this one is parsed.
-    const lowWater = opts.readAhead === false ? 1 : batchSize;
+    const lowWater = batchSize;
     /** Planned rows of reads asked for and not yet taken. */
     let asked = 0;
     /** Rows of the piece being parsed not parsed yet (planned count). */
