@@ -55,6 +55,17 @@ async function orderingFixture(): Promise<Imported> {
 
 const notes = (rows: SourceMeasurement[]) => rows.map((r) => r.notes);
 
+/** What the pipeline passes for a CSV export of the whole project. */
+const projectInput = (p: Imported, exportId: string) => ({
+  exportId,
+  userId: p.userId,
+  type: "project" as const,
+  projectId: p.id,
+  documentId: null,
+  options: options("csv"),
+  generatedAt: GENERATED_AT,
+});
+
 describe("loadExportSource", () => {
   it("orders a project export by condition, document, page number (nulls last), position", async () => {
     const p = await orderingFixture();
@@ -103,15 +114,7 @@ describe("loadExportSource", () => {
 
   it("gives the same rows in the same order whatever the batch size (keyset pagination and chunking)", async () => {
     const p = await orderingFixture();
-    const input = {
-      exportId: "00000000-0000-4000-8000-000000000001",
-      userId: p.userId,
-      type: "project" as const,
-      projectId: p.id,
-      documentId: null,
-      options: options("csv"),
-      generatedAt: GENERATED_AT,
-    };
+    const input = projectInput(p, "00000000-0000-4000-8000-000000000001");
     const db = await getDb();
     const reference = await loadExportSource(db, input);
     for (const batchSize of [1, 2, 3]) {
@@ -131,15 +134,7 @@ describe("loadExportSource", () => {
   it("lets a consumer stop early (cancellation) with the read-ahead settled and the database usable", async () => {
     const p = await orderingFixture();
     const db = await getDb();
-    const input = {
-      exportId: "00000000-0000-4000-8000-000000000002",
-      userId: p.userId,
-      type: "project" as const,
-      projectId: p.id,
-      documentId: null,
-      options: options("csv"),
-      generatedAt: GENERATED_AT,
-    };
+    const input = projectInput(p, "00000000-0000-4000-8000-000000000002");
     const small = await loadExportSource(db, input, { batchSize: 2 });
     let seen = 0;
     for await (const batch of small.measurements()) {
@@ -153,15 +148,7 @@ describe("loadExportSource", () => {
   it("still reads every later chunk when rows it had planned were deleted mid-export", async () => {
     const p = await orderingFixture();
     const db = await getDb();
-    const input = {
-      exportId: "00000000-0000-4000-8000-000000000003",
-      userId: p.userId,
-      type: "project" as const,
-      projectId: p.id,
-      documentId: null,
-      options: options("csv"),
-      generatedAt: GENERATED_AT,
-    };
+    const input = projectInput(p, "00000000-0000-4000-8000-000000000003");
     const [alpha, beta] = p.conditions.map((c) => c.id);
     const betaRows = (await collect((await loadExportSource(db, input)).measurements())).filter((r) => r.conditionId === beta);
     expect(betaRows.length).toBeGreaterThan(2);
