@@ -1,4 +1,4 @@
-/** Text safety shared by the renderers: formula injection (SPEC §6), XML 1.0 characters, quantity formatting. */
+/** Text safety shared by the renderers: formula injection (SPEC §6), XML 1.0 characters, quantity formatting and totals. */
 
 /** First characters that make a spreadsheet treat text as a formula (or hide it: tab, CR). */
 const FORMULA_START = /^[=+\-@\t\r]/;
@@ -45,6 +45,16 @@ export class XmlTextCleaner {
   report(warnings: string[]): void {
     if (this.removed && !warnings.includes(XML_ILLEGAL_WARNING)) warnings.push(XML_ILLEGAL_WARNING);
   }
+}
+
+/**
+ * A sum of quantities without the noise of floating-point addition: a
+ * million-row condition totalled 50557311.709999986 instead of 50557311.71.
+ * Quantities are shown with at most 4 decimals (SPEC §6), so 6 are kept.
+ */
+export function roundTotal(value: number): number {
+  // toFixed switches to exponent notation past 1e21, where there are no decimals to clean.
+  return Math.abs(value) < 1e21 ? Number(value.toFixed(6)) : value;
 }
 
 /** A quantity with 4 decimals (`500.0000`), independent of the host locale. */

@@ -35,6 +35,7 @@ import type { Db } from "@/db";
 import { conditions, documents, measurements, pages, projects } from "@/db/schema";
 import { conditionCosts } from "@/lib/takeoff/read";
 import type { ExportSource, SourceCondition, SourceMeasurement } from "./formats/types";
+import { roundTotal } from "./sanitize";
 import type { NormalisedOptions } from "./schemas";
 
 /** Rows one query reads at most. */
@@ -190,7 +191,7 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
     color: c.color,
     sortOrder: c.sortOrder,
     costs: options.include_costs ? conditionCosts(c) : null,
-    totalQuantity: quantity,
+    totalQuantity: roundTotal(quantity),
     measurementCount: n,
   }));
   const rowsTotal = sourceConditions.reduce((sum, c) => sum + c.measurementCount, 0);

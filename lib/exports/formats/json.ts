@@ -7,6 +7,7 @@
  * its share of one string rather than a stringified and a re-indented copy.
  */
 import type { NormalisedOptions } from "../schemas";
+import { roundTotal } from "../sanitize";
 import { costsCamel, end, isoInZone, write, writeNestedByCondition } from "./common";
 import type { ExportSource, Renderer, SourceCondition, SourceMeasurement } from "./types";
 
@@ -42,7 +43,7 @@ function summary(source: ExportSource) {
     if (c.measurementCount === 0) continue;
     const u = (byUnit[c.unit] ??= { count: 0, totalQuantity: 0 });
     u.count += c.measurementCount;
-    u.totalQuantity += c.totalQuantity;
+    u.totalQuantity = roundTotal(u.totalQuantity + c.totalQuantity);
   }
   return { totalConditions: source.conditions.length, totalMeasurements: source.rowsTotal, byUnit };
 }

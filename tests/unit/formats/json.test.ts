@@ -20,6 +20,24 @@ describe("JSON export", () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
+  it("gives totals without floating-point noise (per condition and per unit)", async () => {
+    const point = (quantity: number) => ({ geometry_type: "point", geometry: { x: 1, y: 2 }, quantity, is_verified: true });
+    const p = await importFixture({
+      name: "Sums",
+      conditions: [
+        { ref: "a", name: "A", measurement_type: "area", unit: "SF" },
+        { ref: "b", name: "B", measurement_type: "area", unit: "SF" },
+      ],
+      documents: [{ name: "D", pages: [{ page_number: 1, measurements: [{ condition: "a", ...point(0.1) }, { condition: "a", ...point(0.2) }, { condition: "b", ...point(0.7) }] }] }],
+    });
+    // In floating point, 0.1 + 0.2 is 0.30000000000000004, and that plus 0.7 is 1.0000000000000002.
+    const opts = options("json");
+    const { file } = await renderToFile("json", await source(p, opts), opts, dir);
+    const data = read(file);
+    expect(data.conditions.map((c) => c.totalQuantity)).toEqual([0.3, 0.7]);
+    expect(data.summary.byUnit).toEqual({ SF: { count: 3, totalQuantity: 1 } });
+  });
+
   it("writes the SPEC §6.4 structure for a document export", async () => {
     const opts = options("json", { timezone: "America/New_York" });
     const { file, result } = await renderToFile("json", await source(spec, opts, { type: "document" }), opts, dir);

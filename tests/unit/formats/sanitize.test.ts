@@ -3,7 +3,7 @@ import { displayTime, formatMoney, formatNumber2, isoInZone } from "@/lib/export
 import { SheetNames } from "@/lib/exports/formats/excel";
 import { plainNumber } from "@/lib/exports/formats/ost";
 import { fontRuns } from "@/lib/exports/formats/pdf";
-import { escapeFormula, formatQuantity, removeXmlIllegal, XML_ILLEGAL_WARNING, XmlTextCleaner } from "@/lib/exports/sanitize";
+import { escapeFormula, formatQuantity, removeXmlIllegal, roundTotal, XML_ILLEGAL_WARNING, XmlTextCleaner } from "@/lib/exports/sanitize";
 
 describe("escapeFormula", () => {
   it.each([
@@ -46,6 +46,17 @@ describe("removeXmlIllegal", () => {
     cleaner.report(warnings);
     cleaner.report(warnings);
     expect(warnings).toEqual([XML_ILLEGAL_WARNING]);
+  });
+});
+
+describe("roundTotal", () => {
+  it("drops floating-point noise from sums and keeps 6 decimals", () => {
+    expect(roundTotal(0.1 + 0.2)).toBe(0.3);
+    expect(roundTotal(50557311.709999986)).toBe(50557311.71);
+    expect(roundTotal(-1500.0000000001)).toBe(-1500);
+    expect(roundTotal(1 / 3)).toBe(0.333333);
+    expect(roundTotal(0)).toBe(0);
+    expect(roundTotal(2e21)).toBe(2e21);
   });
 });
 
