@@ -81,14 +81,8 @@ export class ZipWriter {
     const nameBytes = Buffer.from(name, "utf8");
     const header = Buffer.alloc(30);
     header.writeUInt32LE(LOCAL_HEADER, 0);
-    header.writeUInt16LE(VERSION, 4);
-    header.writeUInt16LE(FLAGS, 6);
-    header.writeUInt16LE(DEFLATE, 8);
-    header.writeUInt16LE(this.time, 10);
-    header.writeUInt16LE(this.day, 12);
-    // CRC and sizes (14–25) stay zero: they follow in the data descriptor.
-    header.writeUInt16LE(nameBytes.length, 26);
-    header.writeUInt16LE(0, 28);
+    // CRC and sizes stay zero: they follow in the data descriptor. No extra field (28–29).
+    this.entryFields(header, 4, { crc: 0, compressed: 0, size: 0, nameLength: nameBytes.length });
     const offset = this.offset;
     await this.raw(Buffer.concat([header, nameBytes]));
     this.current = new ZipEntry(name, nameBytes, offset, this.out, this.options.level, this.pool);
@@ -127,15 +121,7 @@ export class ZipWriter {
       const h = Buffer.alloc(46);
       h.writeUInt32LE(CENTRAL_HEADER, 0);
       h.writeUInt16LE(VERSION, 4); // made by: MS-DOS attributes, 2.0
-      h.writeUInt16LE(VERSION, 6);
-      h.writeUInt16LE(FLAGS, 8);
-      h.writeUInt16LE(DEFLATE, 10);
-      h.writeUInt16LE(this.time, 12);
-      h.writeUInt16LE(this.day, 14);
-      h.writeUInt32LE(e.crc, 16);
-      h.writeUInt32LE(e.compressed, 20);
-      h.writeUInt32LE(e.size, 24);
-      h.writeUInt16LE(e.name.length, 28);
+      this.entryFields(h, 6, { ...e, nameLength: e.name.length });
       // Extra field, comment, disk number, internal and external attributes (30–41) stay zero.
       h.writeUInt32LE(e.offset, 42);
       return Buffer.concat([h, e.name]);
@@ -158,6 +144,22 @@ export class ZipWriter {
   destroy(): void {
     this.current?.destroy();
     this.current = null;
+  }
+
+  /**
+   * The fields local and central headers share, in the same order: version
+   * needed, flags, method, time, date, CRC, sizes, name length (26 bytes from `at`).
+   */
+  private entryFields(h: Buffer, at: number, e: { crc: number; compressed: number; size: number; nameLength: number }): void {
+    h.writeUInt16LE(VERSION, at);
+    h.writeUInt16LE(FLAGS, at + 2);
+    h.writeUInt16LE(DEFLATE, at + 4);
+    h.writeUInt16LE(this.time, at + 6);
+    h.writeUInt16LE(this.day, at + 8);
+    h.writeUInt32LE(e.crc, at + 10);
+    h.writeUInt32LE(e.compressed, at + 14);
+    h.writeUInt32LE(e.size, at + 18);
+    h.writeUInt16LE(e.nameLength, at + 22);
   }
 
   private async raw(chunk: Buffer): Promise<void> {

@@ -18,6 +18,11 @@ function unzip(zip: Buffer): Map<string, string> {
     const nameLength = zip.readUInt16LE(at + 28);
     const offset = zip.readUInt32LE(at + 42);
     const name = zip.toString("utf8", at + 46, at + 46 + nameLength);
+    expect(zip.readUInt32LE(offset)).toBe(0x04034b50);
+    // Version, flags (bit 3: sizes in a data descriptor), method, time and date as in the directory.
+    expect(zip.subarray(offset + 4, offset + 14).equals(zip.subarray(at + 6, at + 16))).toBe(true);
+    expect(zip.readUInt16LE(offset + 6) & 0x08).toBe(0x08);
+    expect(zip.toString("utf8", offset + 30, offset + 30 + zip.readUInt16LE(offset + 26))).toBe(name);
     const dataStart = offset + 30 + zip.readUInt16LE(offset + 26) + zip.readUInt16LE(offset + 28);
     const content = zlib.inflateRawSync(zip.subarray(dataStart, dataStart + compressed));
     expect(content.length).toBe(size);
