@@ -151,7 +151,7 @@ async function main() {
   const handle = await getDbHandle();
   const { env } = await import("@/lib/env");
   const { CreateExportBodySchema, normaliseOptions } = await import("@/lib/exports/schemas");
-  const { loadExportSource } = await import("@/lib/exports/source");
+  const { batchSizeFor, loadExportSource } = await import("@/lib/exports/source");
   const conditionIds = task.maxRows ? await conditionSubset(handle.db, task.projectId, task.maxRows) : undefined;
 
   if (task.mode === "export") {
@@ -240,7 +240,7 @@ async function main() {
 
   if (task.mode === "warmup") {
     const t0 = performance.now();
-    const source = await loadExportSource(readDb, input);
+    const source = await loadExportSource(readDb, input, { batchSize: batchSizeFor(handle.driver) });
     let rows = 0;
     for await (const batch of source.measurements()) rows += batch.length;
     process.stdout.write(
@@ -260,7 +260,7 @@ async function main() {
   const sampler = startSampler();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const source = await loadExportSource(readDb, input);
+  const source = await loadExportSource(readDb, input, { batchSize: batchSizeFor(handle.driver) });
   const out = fs.createWriteStream(file, { highWaterMark: 64 * 1024 });
   const opened = new Promise<void>((resolve, reject) => out.once("open", () => resolve()).once("error", reject));
   let rows = 0;

@@ -6,7 +6,7 @@
  */
 import { PassThrough } from "node:stream";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
-import { getDb, withReadConnection, type Db } from "@/db";
+import { getDb, getDbHandle, withReadConnection, type Db } from "@/db";
 import { documents, exports, projects, storageDeletions, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -17,7 +17,7 @@ import { recordEvent } from "./events";
 import { RENDERERS } from "./formats";
 import { ExportCancelledError, type Progress } from "./formats/types";
 import type { NormalisedOptions } from "./schemas";
-import { loadExportSource } from "./source";
+import { batchSizeFor, loadExportSource } from "./source";
 
 /** What render-and-upload hands to finish: keys, sizes and counts, never bytes. */
 export type StoredFile = {
@@ -140,15 +140,20 @@ async function renderWith(db: Db, readDb: Db, row: ExportRow, opts: { signal?: A
   const exportId = row.id;
   const renderer = RENDERERS[row.format];
   const options = row.options as NormalisedOptions;
-  const source = await loadExportSource(readDb, {
-    exportId: row.id,
-    userId: row.userId,
-    type: row.type === "document_export" ? "document" : "project",
-    projectId: row.projectId,
-    documentId: row.documentId,
-    options,
-    generatedAt: new Date(),
-  });
+  const { driver } = await getDbHandle();
+  const source = await loadExportSource(
+    readDb,
+    {
+      exportId: row.id,
+      userId: row.userId,
+      type: row.type === "document_export" ? "document" : "project",
+      projectId: row.projectId,
+      documentId: row.documentId,
+      options,
+      generatedAt: new Date(),
+    },
+    { batchSize: batchSizeFor(driver) },
+  );
   if (row.format === "pdf" && source.rowsTotal > env.PDF_MAX_ROWS) {
     throw userError(pdfCapMessage(source.rowsTotal));
   }
