@@ -235,8 +235,8 @@ async function main() {
   };
 
   // Rows are read as the pipeline reads them: over one connection of their own (withReadConnection).
-  const reserved = (await handle.reserve?.()) ?? null;
-  const readDb = reserved?.db ?? handle.db;
+  const reader = handle.openReader?.() ?? null;
+  const readDb = reader?.db ?? handle.db;
 
   if (task.mode === "warmup") {
     const t0 = performance.now();
@@ -246,7 +246,7 @@ async function main() {
     process.stdout.write(
       `BENCH_RESULT ${JSON.stringify({ mode: "warmup", driver: handle.driver, rows, bytes: 0, seconds: (performance.now() - t0) / 1000, rssBaselineMb: 0, rssPeakMb: 0, rssIncreaseMb: 0, hwmIncreaseMb: null, samples: 0 } satisfies ChildResult)}\n`,
     );
-    reserved?.release();
+    reader?.release();
     await closeDb();
     return;
   }
@@ -287,7 +287,7 @@ async function main() {
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const mem = sampler.stop();
-  reserved?.release();
+  reader?.release();
   await fsp.rm(file, { force: true });
 
   const result: ChildResult = {
