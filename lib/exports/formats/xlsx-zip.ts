@@ -201,7 +201,8 @@ export class ZipEntry {
   /** Bytes handed to the compressor that it has not read yet. */
   private queued = 0;
   private failure: Error | null = null;
-  /** A ready() waiting for the compressor to catch up. */
+  /** What ready() hands out while the compressor catches up (one promise for every caller), and how to settle it. */
+  private waiting: Promise<void> | null = null;
   private waiter: { resolve: () => void; reject: (err: Error) => void } | null = null;
 
   constructor(
@@ -273,9 +274,10 @@ export class ZipEntry {
   ready(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.queued <= INPUT_BUFFER) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    this.waiting ??= new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
     });
+    return this.waiting;
   }
 
   /** Flushes the compressor into the output; resolves with the entry's figures. */
@@ -320,7 +322,7 @@ export class ZipEntry {
       if (pooled) this.pool.give(pooled);
       if (this.waiter && this.queued <= INPUT_BUFFER) {
         const { resolve } = this.waiter;
-        this.waiter = null;
+        this.waiter = this.waiting = null;
         resolve();
       }
     });
@@ -331,7 +333,7 @@ export class ZipEntry {
     this.failure = err;
     this.deflate.destroy(err);
     const waiter = this.waiter;
-    this.waiter = null;
+    this.waiter = this.waiting = null;
     waiter?.reject(err);
   }
 }

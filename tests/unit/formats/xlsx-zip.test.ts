@@ -113,8 +113,11 @@ describe("ZipWriter", () => {
       if (!settled) waiting = ready;
     }
     expect(waiting).not.toBeNull();
+    // A second caller waits on the same promise.
+    const alsoWaiting = entry.ready();
     out.destroy(new Error("storage went away"));
     await expect(waiting).rejects.toThrow("storage went away");
+    await expect(alsoWaiting).rejects.toThrow("storage went away");
     await expect(zip.closeEntry()).rejects.toThrow();
   });
 });
