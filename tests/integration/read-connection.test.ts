@@ -52,6 +52,12 @@ describe("withReadConnection", () => {
     expect(seen[reservable]).toBe(shared);
   });
 
+  it.runIf(Boolean(process.env.DATABASE_URL))("hands a released connection to the next export, connected and prepared", async () => {
+    const first = await withReadConnection(backendPid);
+    const second = await withReadConnection(backendPid);
+    expect(second).toBe(first);
+  });
+
   it("releases the connection when the work throws", async () => {
     const { driver } = await getDbHandle();
     const shared = await getDb();
