@@ -7,7 +7,7 @@
  * does not run it inline), then the real pipeline — start, renderAndUpload,
  * finish — timed from start to finish.
  * mode "baseline": the same rows read through the same reader
- * (loadExportSource(…).measurements()), and `bytes` written to a file on the
+ * (readExportSource(…), as the pipeline reads them), and `bytes` written to a file on the
  * same disk as they arrive, fsynced at the end — no rendering.
  * mode "warmup": reads every row once, untimed (fills the caches).
  *
@@ -151,7 +151,7 @@ async function main() {
   const handle = await getDbHandle();
   const { env } = await import("@/lib/env");
   const { CreateExportBodySchema, normaliseOptions } = await import("@/lib/exports/schemas");
-  const { batchSizeFor, loadExportSource } = await import("@/lib/exports/source");
+  const { readExportSource } = await import("@/lib/exports/source");
   const conditionIds = task.maxRows ? await conditionSubset(handle.db, task.projectId, task.maxRows) : undefined;
 
   if (task.mode === "export") {
@@ -234,19 +234,17 @@ async function main() {
     generatedAt: new Date(),
   };
 
-  // Rows are read as the pipeline reads them: over one connection of their own (withReadConnection).
-  const reader = handle.openReader?.() ?? null;
-  const readDb = reader?.db ?? handle.db;
-
+  // Rows are read as the pipeline reads them (readExportSource: a connection of their own, batches sized for the driver).
   if (task.mode === "warmup") {
     const t0 = performance.now();
-    const source = await loadExportSource(readDb, input, { batchSize: batchSizeFor(handle.driver) });
-    let rows = 0;
-    for await (const batch of source.measurements()) rows += batch.length;
+    const rows = await readExportSource(input, async (source) => {
+      let n = 0;
+      for await (const batch of source.measurements()) n += batch.length;
+      return n;
+    });
     process.stdout.write(
       `BENCH_RESULT ${JSON.stringify({ mode: "warmup", driver: handle.driver, rows, bytes: 0, seconds: (performance.now() - t0) / 1000, rssBaselineMb: 0, rssPeakMb: 0, rssIncreaseMb: 0, hwmIncreaseMb: null, samples: 0 } satisfies ChildResult)}\n`,
     );
-    reader?.release();
     await closeDb();
     return;
   }
@@ -260,7 +258,6 @@ async function main() {
   const sampler = startSampler();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const source = await loadExportSource(readDb, input, { batchSize: batchSizeFor(handle.driver) });
   const out = fs.createWriteStream(file, { highWaterMark: 64 * 1024 });
   const opened = new Promise<void>((resolve, reject) => out.once("open", () => resolve()).once("error", reject));
   let rows = 0;
@@ -272,11 +269,13 @@ async function main() {
       if (!out.write(n === block.length ? block : block.subarray(0, n))) await new Promise<void>((r) => out.once("drain", () => r()));
     }
   };
-  for await (const batch of source.measurements()) {
-    rows += batch.length;
-    // Bytes in step with the rows, as a streaming renderer would write them.
-    await writeUpTo(source.rowsTotal > 0 ? Math.floor((bytes * rows) / source.rowsTotal) : 0);
-  }
+  await readExportSource(input, async (source) => {
+    for await (const batch of source.measurements()) {
+      rows += batch.length;
+      // Bytes in step with the rows, as a streaming renderer would write them.
+      await writeUpTo(source.rowsTotal > 0 ? Math.floor((bytes * rows) / source.rowsTotal) : 0);
+    }
+  });
   await writeUpTo(bytes);
   await opened;
   await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
@@ -287,7 +286,6 @@ async function main() {
   const t1 = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const mem = sampler.stop();
-  reader?.release();
   await fsp.rm(file, { force: true });
 
   const result: ChildResult = {

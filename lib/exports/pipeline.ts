@@ -6,7 +6,7 @@
  */
 import { PassThrough } from "node:stream";
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
-import { getDb, getDbHandle, withReadConnection, type Db } from "@/db";
+import { getDb, type Db } from "@/db";
 import { documents, exports, projects, storageDeletions, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
@@ -15,9 +15,9 @@ import { getStorage, type DiskStorage } from "@/lib/storage";
 import { errorKindOf, ExportJobError, readableMessage, userError } from "./errors";
 import { recordEvent } from "./events";
 import { RENDERERS } from "./formats";
-import { ExportCancelledError, type Progress } from "./formats/types";
+import { ExportCancelledError, type ExportSource, type Progress } from "./formats/types";
 import type { NormalisedOptions } from "./schemas";
-import { batchSizeFor, loadExportSource } from "./source";
+import { readExportSource } from "./source";
 
 /** What render-and-upload hands to finish: keys, sizes and counts, never bytes. */
 export type StoredFile = {
@@ -131,29 +131,23 @@ export async function renderAndUpload(exportId: string, opts: { signal?: AbortSi
   const db = await getDb();
   const row = await loadRow(db, exportId);
   if (!row || row.status !== "processing") throw new ExportCancelledError();
-  // The rows are read over a connection of their own (see withReadConnection); the export's
-  // own row, its progress and heartbeat are written through the shared pool.
-  return withReadConnection((readDb) => renderWith(db, readDb, row, opts));
+  const input = {
+    exportId: row.id,
+    userId: row.userId,
+    type: row.type === "document_export" ? ("document" as const) : ("project" as const),
+    projectId: row.projectId,
+    documentId: row.documentId,
+    options: row.options as NormalisedOptions,
+    generatedAt: new Date(),
+  };
+  // The rows are read over a connection of their own; the export's own row, its progress
+  // and heartbeat are written through the shared pool.
+  return readExportSource(input, (source) => renderWith(db, row, source, input.options, opts));
 }
 
-async function renderWith(db: Db, readDb: Db, row: ExportRow, opts: { signal?: AbortSignal }): Promise<StoredFile> {
+async function renderWith(db: Db, row: ExportRow, source: ExportSource, options: NormalisedOptions, opts: { signal?: AbortSignal }): Promise<StoredFile> {
   const exportId = row.id;
   const renderer = RENDERERS[row.format];
-  const options = row.options as NormalisedOptions;
-  const { driver } = await getDbHandle();
-  const source = await loadExportSource(
-    readDb,
-    {
-      exportId: row.id,
-      userId: row.userId,
-      type: row.type === "document_export" ? "document" : "project",
-      projectId: row.projectId,
-      documentId: row.documentId,
-      options,
-      generatedAt: new Date(),
-    },
-    { batchSize: batchSizeFor(driver) },
-  );
   if (row.format === "pdf" && source.rowsTotal > env.PDF_MAX_ROWS) {
     throw userError(pdfCapMessage(source.rowsTotal));
   }

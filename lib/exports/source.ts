@@ -31,7 +31,7 @@
  * pair within its chunk, and the pair has both, and the page details.
  */
 import { and, asc, count, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
-import type { Db } from "@/db";
+import { getDbHandle, withReadConnection, type Db } from "@/db";
 import { conditions, documents, measurements, pages, projects } from "@/db/schema";
 import { conditionCosts } from "@/lib/takeoff/read";
 import type { ExportSource, SourceCondition, SourceMeasurement } from "./formats/types";
@@ -48,8 +48,18 @@ export const BATCH_SIZE = 2000;
  * OST export on PGlite peaked at +41 to +70 MiB; with 1,000, +24 to +29 MiB,
  * ~4 % slower).
  */
-export function batchSizeFor(driver: "pglite" | "postgres"): number {
+function batchSizeFor(driver: "pglite" | "postgres"): number {
   return driver === "pglite" ? BATCH_SIZE / 2 : BATCH_SIZE;
+}
+
+/**
+ * Runs `fn` with an export's source read as exports read it: over a
+ * connection of its own (withReadConnection), in queries sized for the
+ * driver. The source is valid until `fn` settles.
+ */
+export async function readExportSource<T>(input: LoadSourceInput, fn: (source: ExportSource) => Promise<T>): Promise<T> {
+  const { driver } = await getDbHandle();
+  return withReadConnection(async (db) => fn(await loadExportSource(db, input, { batchSize: batchSizeFor(driver) })));
 }
 /**
  * Rows per batch handed to the renderer. Smaller than a query: a batch lives

@@ -162,6 +162,25 @@ export class TextOutput {
   }
 }
 
+/** Distinct values a `remembered` function keeps the text of. */
+const REMEMBERED_VALUES = 10_000;
+
+/**
+ * `format`, made once per distinct value and reused after (for the first
+ * REMEMBERED_VALUES values): sheet numbers, units and types repeat from row to row.
+ */
+export function remembered(format: (value: string) => string): (value: string) => string {
+  const cache = new Map<string, string>();
+  return (value) => {
+    let text = cache.get(value);
+    if (text === undefined) {
+      text = format(value);
+      if (cache.size < REMEMBERED_VALUES) cache.set(value, text);
+    }
+    return text;
+  };
+}
+
 /** Rows of one condition a nested format writes in one go (JSON stringifies them in one call). */
 const RUN_ROWS = 8;
 

@@ -1,7 +1,7 @@
 /** CSV renderer (SPEC §6.1): one RFC 4180 row per measurement, CRLF, optional BOM, streamed batch by batch. */
 import Papa from "papaparse";
 import { escapeFormula, formatQuantity } from "../sanitize";
-import { end, TextOutput, write } from "./common";
+import { end, remembered, TextOutput, write } from "./common";
 import type { Renderer } from "./types";
 
 export const CSV_HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];
@@ -25,9 +25,6 @@ export function csvField(delimiter: string): (value: string) => string {
   return (value) => (needsQuotes(value) ? `"${value.replace(QUOTES, '""')}"` : value);
 }
 
-/** Distinct field texts remembered per render (sheet numbers and units repeat from row to row). */
-const FIELD_CACHE_SIZE = 10_000;
-
 export const csv: Renderer = {
   format: "csv",
   extension: "csv",
@@ -47,18 +44,6 @@ export const csv: Renderer = {
     const field = csvField(delimiter);
     /** A text cell: formula-escaped, then quoted as needed. */
     const cell = (value: string) => field(escapeFormula(value));
-    /** `format` of values that repeat from row to row (sheet numbers, units, types), made once per value. */
-    const remembered = (format: (value: string) => string) => {
-      const cache = new Map<string, string>();
-      return (value: string) => {
-        let c = cache.get(value);
-        if (c === undefined) {
-          c = format(value);
-          if (cache.size < FIELD_CACHE_SIZE) cache.set(value, c);
-        }
-        return c;
-      };
-    };
     const repeatedCell = remembered(cell);
     const typeField = remembered(field);
     const names = new Map(source.conditions.map((c) => [c.id, cell(c.name)]));

@@ -4,7 +4,7 @@
  * empty; characters XML 1.0 cannot carry are removed and reported once.
  */
 import { formatQuantity, XmlTextCleaner } from "../sanitize";
-import { end, write, writeNestedByCondition } from "./common";
+import { end, remembered, write, writeNestedByCondition } from "./common";
 import type { Renderer, SourceCondition, SourceMeasurement } from "./types";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;" };
@@ -25,9 +25,6 @@ export function plainNumber(n: number): string {
   // Tiny values: up to 20 decimals, trailing zeros dropped.
   return n.toFixed(20).replace(/\.?0+$/, "") || "0";
 }
-
-/** Distinct element texts remembered per render (sheet numbers, units and types repeat from row to row). */
-const TEXT_CACHE_SIZE = 10_000;
 
 const num = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === "object" ? (v as Record<string, unknown>) : {});
@@ -119,17 +116,8 @@ export const ost: Renderer = {
 
   async render(source, _options, out, progress) {
     const cleaner = new XmlTextCleaner();
-    // Element text, XML-clean and escaped. Row values repeat (sheet numbers, units, types), so
-    // each distinct one is cleaned once and the same string reused.
-    const cleaned = new Map<string, string>();
-    const text = (s: string) => {
-      let t = cleaned.get(s);
-      if (t === undefined) {
-        t = escapeText(cleaner.clean(s));
-        if (cleaned.size < TEXT_CACHE_SIZE) cleaned.set(s, t);
-      }
-      return t;
-    };
+    // Element text, XML-clean and escaped; each distinct row value is cleaned once.
+    const text = remembered((s) => escapeText(cleaner.clean(s)));
     const pushEl = (p: Parts, depth: number, tag: string, value: string | null | undefined) => {
       if (value === null || value === undefined) return;
       const t = tags(depth, tag);
