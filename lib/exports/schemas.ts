@@ -6,13 +6,14 @@
 import { z } from "zod";
 import { EXPORT_FORMATS, type ExportFormat } from "@/db/schema";
 
-export const FORMAT_ALIASES: Record<string, ExportFormat> = { xlsx: "excel" };
+/** Accepted spellings besides the format ids. A Map, not an object: `__proto__` or `constructor` must not resolve to a format. */
+export const FORMAT_ALIASES: ReadonlyMap<string, ExportFormat> = new Map([["xlsx", "excel"]]);
 
 export const FormatSchema = z
   .string({ error: `format is required. Use one of: ${EXPORT_FORMATS.join(", ")}.` })
   .transform((v, ctx) => {
     const key = v.trim().toLowerCase();
-    const format = FORMAT_ALIASES[key] ?? (EXPORT_FORMATS as readonly string[]).find((f) => f === key);
+    const format = FORMAT_ALIASES.get(key) ?? (EXPORT_FORMATS as readonly string[]).find((f) => f === key);
     if (!format) {
       ctx.addIssue({ code: "custom", message: `Unsupported format "${v}". Use one of: ${EXPORT_FORMATS.join(", ")}.` });
       return z.NEVER;

@@ -82,6 +82,13 @@ describe("a CSV export end to end", () => {
     expect(docxBody).toMatchObject({ success: false, error: { code: "validation_failed", details: [{ path: "format" }] } });
     expect(docxBody.error.message).toContain('Unsupported format "docx". Use one of: csv, excel, pdf, json, ost.');
 
+    // Names of Object.prototype members are not formats (they once resolved through the alias table to a 500).
+    for (const format of ["__proto__", "constructor", "toString", "hasOwnProperty"]) {
+      const res = await callRoute("POST", `/api/documents/${docId}/export`, { as: user, body: { format } });
+      expect(res.status, format).toBe(422);
+      expect((await res.json()).error.details[0].path).toBe("format");
+    }
+
     const unknownOption = await callRoute("POST", `/api/documents/${docId}/export`, { as: user, body: { format: "csv", options: { colour: "red" } } });
     expect(unknownOption.status).toBe(422);
     expect((await unknownOption.json()).error.details[0].path).toBe("options");

@@ -108,7 +108,7 @@ describe("project import under hostile input", () => {
 });
 
 describe("export creation under hostile input", () => {
-  const formats = fc.oneof(fc.constantFrom("csv", "excel", "xlsx", "pdf", "json", "ost", "CSV", " csv ", "docx", ""), fc.string({ maxLength: 20 }), fc.jsonValue());
+  const formats = fc.oneof(fc.constantFrom("csv", "excel", "xlsx", "pdf", "json", "ost", "CSV", " csv ", "docx", "", "__proto__", "constructor", "toString"), fc.string({ maxLength: 20 }), fc.jsonValue());
   const options = fc.oneof(
     fc.constant(undefined),
     fc.dictionary(

@@ -2,10 +2,11 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 
-const FILES: Record<string, string> = {
-  "swagger-ui.css": "text/css; charset=utf-8",
-  "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
-};
+// A Map, not an object: a path such as `__proto__` or `constructor` must be a 404, not a file read.
+const FILES = new Map([
+  ["swagger-ui.css", "text/css; charset=utf-8"],
+  ["swagger-ui-bundle.js", "text/javascript; charset=utf-8"],
+]);
 
 // A separate file, not an inline script, so the page works under a strict CSP.
 const INIT = `window.ui = SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#swagger-ui", deepLinking: true, tryItOutEnabled: false });`;
@@ -13,7 +14,7 @@ const INIT = `window.ui = SwaggerUIBundle({ url: "/api/openapi.json", dom_id: "#
 export async function GET(_req: Request, { params }: { params: Promise<{ file: string }> }) {
   const { file } = await params;
   if (file === "init.js") return new Response(INIT, { headers: { "Content-Type": "text/javascript; charset=utf-8" } });
-  const type = FILES[file];
+  const type = FILES.get(file);
   if (!type) return new Response("Not found", { status: 404 });
   const body = await fs.readFile(path.join(process.cwd(), "node_modules", "swagger-ui-dist", file));
   return new Response(new Uint8Array(body), { headers: { "Content-Type": type, "Cache-Control": "public, max-age=86400" } });
