@@ -84,6 +84,21 @@ export async function withReadConnection<T>(fn: (db: Db) => Promise<T>): Promise
   }
 }
 
+/**
+ * Runs SQL text with positional parameters ($1, $2, …) on the client under
+ * `db` and returns the rows as the driver makes them: objects keyed by column
+ * name, values decoded by the driver, no mapping. On PostgreSQL the text is
+ * a prepared statement of the connection, parsed and planned once. For hot
+ * reads whose text is built once (with drizzle, `toSQL()` and
+ * `fillPlaceholders`): building a drizzle query allocates hundreds of
+ * objects, and a query asked for ahead keeps them alive until it has run.
+ */
+export async function queryRows<R>(db: Db, text: string, params: unknown[]): Promise<R[]> {
+  const client = (db as unknown as { $client: Sql | PGlite }).$client;
+  if ("unsafe" in client) return (await client.unsafe(text, params as never[], { prepare: true })) as unknown as R[];
+  return (await client.query<R>(text, params)).rows;
+}
+
 /** Closes the process-wide database (tests, graceful shutdown). */
 export async function closeDb(): Promise<void> {
   const pending = globalForDb.__takeoffDb;

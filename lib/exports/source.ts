@@ -30,8 +30,8 @@
  * Rows carry neither condition nor page ids: the query numbers each row's
  * pair within its chunk, and the pair has both, and the page details.
  */
-import { and, asc, count, eq, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
-import { getDbHandle, withReadConnection, type Db } from "@/db";
+import { and, asc, count, eq, fillPlaceholders, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+import { getDbHandle, queryRows, withReadConnection, type Db } from "@/db";
 import { conditions, documents, measurements, pages, projects } from "@/db/schema";
 import { conditionCosts } from "@/lib/takeoff/read";
 import type { ExportSource, SourceCondition, SourceMeasurement } from "./formats/types";
@@ -430,42 +430,71 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
 
   const emptyPiece = (chunk: Chunk): Piece => ({ chunk, groups: [], next: null });
 
+  /**
+   * The texts of this source's reads, each built once by drizzle with
+   * placeholders and then run with its values (queryRows): building a query
+   * per read allocated several hundred objects, which a read asked for ahead
+   * kept alive until it ran, long enough to be promoted.
+   */
+  const statements = new Map<string, { sql: string; params: unknown[] }>();
+  function statement(key: string, build: () => { toSQL(): { sql: string; params: unknown[] } }) {
+    let built = statements.get(key);
+    if (!built) statements.set(key, (built = build().toSQL()));
+    return built;
+  }
+  const p = sql.placeholder;
+  // Arrays go as text literals ('{a,b}') cast in SQL, the same way on both drivers.
+  const uuidArray = (ids: (string | null)[]) => `{${ids.map((id) => id ?? "NULL").join(",")}}`;
+
   /** Several small pairs sharing a condition or a page: at most one batch of rows, in pair order then (position, id). */
   async function readChunk(chunk: Chunk): Promise<Piece> {
-    const conditionIds = unique(chunk.pairs.map((p) => p.conditionId));
-    const pageIds = unique(chunk.pairs.map((p) => p.pageId).filter((id): id is string => id !== null));
-    const withoutPage = chunk.pairs.some((p) => p.pageId === null);
-    // The pairs of a chunk differ only in their page (export order) or only in their condition (By-Page order).
-    const keys = chunk.pairs.map((p) => (chunk.order === "export" ? p.pageId : p.conditionId));
-    const keyColumn = chunk.order === "export" ? measurements.pageId : measurements.conditionId;
-    // array_position compares with IS NOT DISTINCT FROM, so the pair without a page is found too.
-    const pairIndex = sql<number>`array_position(${`{${keys.map((k) => k ?? "NULL").join(",")}}`}::uuid[], ${keyColumn})`;
-    const texts = await fetchTexts(
-      and(
-        conditionIds.length === 1 ? eq(measurements.conditionId, conditionIds[0]) : inArray(measurements.conditionId, conditionIds),
-        or(
-          pageIds.length === 0 ? undefined : pageIds.length === 1 ? eq(measurements.pageId, pageIds[0]) : inArray(measurements.pageId, pageIds),
-          withoutPage ? isNull(measurements.pageId) : undefined,
+    const pageIds = unique(chunk.pairs.map((pair) => pair.pageId).filter((id): id is string => id !== null));
+    const withoutPage = chunk.pairs.some((pair) => pair.pageId === null);
+    // One statement per shape: with an OR on a parameter, a generic plan could not use page_id in the index range.
+    const pagesAre = pageIds.length === 0 ? "none" : withoutPage ? "some_or_null" : "some";
+    const query = statement(`chunk:${chunk.order}:${pagesAre}`, () => {
+      // The pairs of a chunk differ only in their page (export order) or only in their condition (By-Page order).
+      const keyColumn = chunk.order === "export" ? measurements.pageId : measurements.conditionId;
+      const onPages = sql`${measurements.pageId} = any(${p("pageIds")}::uuid[])`;
+      return textsQuery(
+        and(
+          sql`${measurements.conditionId} = any(${p("conditionIds")}::uuid[])`,
+          pagesAre === "none" ? isNull(measurements.pageId) : pagesAre === "some" ? onPages : or(onPages, isNull(measurements.pageId)),
+          verified,
         ),
-        verified,
-      ),
-      { pairIndex },
-    );
+        // array_position compares with IS NOT DISTINCT FROM, so the pair without a page is found too.
+        { pairIndex: sql<number>`array_position(${p("keys")}::uuid[], ${keyColumn})` },
+      );
+    });
+    const texts = await fetchTexts(query, {
+      conditionIds: uuidArray(unique(chunk.pairs.map((pair) => pair.conditionId))),
+      pageIds: uuidArray(pageIds),
+      keys: uuidArray(chunk.pairs.map((pair) => (chunk.order === "export" ? pair.pageId : pair.conditionId))),
+    });
     return { chunk, groups: texts, next: null };
   }
 
   /** One page of a pair bigger than a batch: keyset pagination over its (position, id) index range. */
   async function readPage(chunk: Chunk, after: Key | null): Promise<Piece> {
     const [pair] = chunk.pairs;
-    const texts = await fetchTexts(
-      and(
-        eq(measurements.conditionId, pair.conditionId),
-        pair.pageId ? eq(measurements.pageId, pair.pageId) : isNull(measurements.pageId),
-        verified,
-        after ? sql`(${measurements.position}, ${measurements.id}) > (${after.position}::bigint, ${after.id}::uuid)` : undefined,
+    const query = statement(`page:${pair.pageId ? "page" : "null"}:${after ? "after" : "first"}`, () =>
+      textsQuery(
+        and(
+          eq(measurements.conditionId, p("conditionId")),
+          pair.pageId ? eq(measurements.pageId, p("pageId")) : isNull(measurements.pageId),
+          verified,
+          after ? sql`(${measurements.position}, ${measurements.id}) > (${p("afterPosition")}::bigint, ${p("afterId")}::uuid)` : undefined,
+        ),
+        { limit: true },
       ),
-      { limit: batchSize },
     );
+    const texts = await fetchTexts(query, {
+      conditionId: pair.conditionId,
+      pageId: pair.pageId,
+      afterPosition: after?.position,
+      afterId: after?.id,
+      limit: batchSize,
+    });
     const groups: (string | RawRow[])[] = texts;
     const tail = texts.length ? (JSON.parse(texts[texts.length - 1]) as RawRow[]) : [];
     if (tail.length) groups[groups.length - 1] = tail;
@@ -476,14 +505,14 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
   }
 
   /**
-   * Runs one read and returns its rows as JSON texts of up to GROUP_ROWS rows,
+   * One read whose result is its rows as JSON texts of up to GROUP_ROWS rows,
    * numbered in order: a chunk's rows by pair (`pairIndex`, the pair's place in
    * the chunk, which each row carries instead of its ids), then (position, id);
-   * a keyset page's rows (one pair) are limited to `limit` first, then numbered.
-   * Page details come from the pair list instead of a join, which halves the
-   * query's cost.
+   * a keyset page's rows (one pair) are limited to the `limit` placeholder
+   * first, then numbered. Page details come from the pair list instead of a
+   * join, which halves the query's cost.
    */
-  async function fetchTexts(where: SQL | undefined, order: { pairIndex: SQL<number> } | { limit: number }): Promise<string[]> {
+  function textsQuery(where: SQL | undefined, order: { pairIndex: SQL<number> } | { limit: true }) {
     const columns = {
       id: measurements.id,
       position: measurements.position,
@@ -497,7 +526,7 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
     };
     let m;
     if ("limit" in order) {
-      const page = db.select(columns).from(measurements).where(where).orderBy(asc(measurements.position), asc(measurements.id)).limit(order.limit).as("p");
+      const page = db.select(columns).from(measurements).where(where).orderBy(asc(measurements.position), asc(measurements.id)).limit(p("limit")).as("p");
       m = db
         .select({
           id: page.id,
@@ -526,21 +555,24 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
         .as("m");
     }
     const group = sql`(${m.rn} - 1) / ${sql.raw(String(GROUP_ROWS))}`;
-    const query = db
+    return db
       .select({
         rows: sql<string>`json_agg(json_build_array(${m.pair}, ${m.id}, ${m.position}, ${m.geometryType}, ${m.geometry}, ${m.quantity}, ${m.unit}, ${m.isVerified}, ${m.isAiGenerated}, ${m.notes}) order by ${m.rn})::text`.as("rows"),
       })
       .from(m)
       .groupBy(group)
       .orderBy(group);
+  }
+
+  /** Runs a read of textsQuery with its values; returns the texts. */
+  async function fetchTexts(query: { sql: string; params: unknown[] }, values: Record<string, unknown>): Promise<string[]> {
     // Everything the driver made for this result is let go of here: its list emptied, its rows
     // cleared. postgres.js makes a connection's next result list as soon as a query ends, so
     // on a connection the pool has not used for a while the list, and rows stored in it, are
     // already in the old generation when the rows arrive; until a full GC such dead objects
     // keep whatever they point to alive through every young collection, and all the texts
     // used to be promoted that way.
-    const result = (await db.execute(query)) as unknown as ResultRow[] | { rows: ResultRow[] };
-    const list = Array.isArray(result) ? result : result.rows;
+    const list = await queryRows<ResultRow>(db, query.sql, fillPlaceholders(query.params, values));
     const texts: string[] = [];
     for (const row of list) {
       texts.push(row.rows!);

@@ -155,17 +155,24 @@ describe("loadExportSource", () => {
     // Alpha's rows go right after the plan is made, before its first chunk is read: those
     // reads come back empty, leaving planned rows that never arrive.
     let deleted = false;
-    const racing = new Proxy(db, {
+    let deletion: Promise<unknown> | undefined;
+    // Measurement reads go straight to the driver's client (queryRows): its query methods
+    // (postgres.js `unsafe`, PGlite `query`) delete first.
+    const client = (db as unknown as { $client: Record<string, unknown> }).$client;
+    const racingClient = new Proxy(client, {
       get(target, prop, receiver) {
-        if (prop !== "execute") return Reflect.get(target, prop, receiver);
-        return async (query: Parameters<typeof db.execute>[0]) => {
-          if (!deleted) {
-            deleted = true;
-            await target.delete(measurements).where(eq(measurements.conditionId, alpha));
-          }
-          return target.execute(query);
+        const value = Reflect.get(target, prop, receiver);
+        if ((prop !== "unsafe" && prop !== "query") || typeof value !== "function") return value;
+        return async (...args: unknown[]) => {
+          // Reads asked for at the same time all wait for the deletion.
+          deletion ??= db.delete(measurements).where(eq(measurements.conditionId, alpha)).then(() => (deleted = true));
+          await deletion;
+          return value.apply(target, args);
         };
       },
+    });
+    const racing = new Proxy(db, {
+      get: (target, prop, receiver) => (prop === "$client" ? racingClient : Reflect.get(target, prop, receiver)),
     });
     // Batches of 3: Alpha's pairs of 1 or 2 rows are read as one-query chunks, which (unlike
     // keyset pages) are only read when asked for ahead or at their turn.
