@@ -30,7 +30,7 @@ const DEFLATE = 8;
 const VERSION = 20;
 const MAX_32 = 0xffffffff;
 const MAX_ENTRIES = 0xffff;
-/** Bytes of uncompressed content that may wait for the compressor: a few batches of rows. */
+/** Memory of uncompressed content that may wait for the compressor (pooled buffers count whole): a few batches of rows. */
 const INPUT_BUFFER = 4 * 1024 * 1024;
 /** Size of the reused buffers text is encoded into (see ChunkPool). */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -43,7 +43,7 @@ export const CHUNK_BYTES = 1024 * 1024;
  */
 const OUTPUT_CHUNK = 32 * 1024;
 /** Buffers a pool keeps for reuse: as many as INPUT_BUFFER lets wait, and one being filled. */
-const POOLED_CHUNKS = INPUT_BUFFER / CHUNK_BYTES + 2;
+export const POOLED_CHUNKS = INPUT_BUFFER / CHUNK_BYTES + 2;
 
 const CLOSED = () => new Error("The output stream was closed before the export was written.");
 
@@ -198,7 +198,7 @@ export class ZipEntry {
   /** The pooled buffer text is being encoded into, and how much of it is used. */
   private chunk: Buffer | null = null;
   private used = 0;
-  /** Bytes handed to the compressor that it has not read yet. */
+  /** Memory handed to the compressor that it has not read yet: whole pooled buffers, or the bytes of others. */
   private queued = 0;
   private failure: Error | null = null;
   /** What ready() hands out while the compressor catches up (one promise for every caller), and how to settle it. */
@@ -311,9 +311,14 @@ export class ZipEntry {
     }
     this.crc = crc32(bytes, this.crc);
     this.size += bytes.length;
-    this.queued += bytes.length;
+    // What waits is counted as the memory it holds: a pooled buffer is handed over at every
+    // settle(), often with a batch's 100–200 KB in it, and counting only those bytes let 20 and
+    // more buffers wait when the compressor fell behind (a million-row By Page sheet), all but
+    // POOLED_CHUNKS of them new megabyte allocations: +40 MiB of buffers until a full GC.
+    const held = pooled ? pooled.length : bytes.length;
+    this.queued += held;
     this.deflate.write(bytes, (err) => {
-      this.queued -= bytes.length;
+      this.queued -= held;
       if (err || this.failure) {
         // The compressor may still hold the buffer: it goes to the GC, not back to the pool.
         this.fail(this.failure ?? err!);

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import zlib from "node:zlib";
-import { describe, expect, it } from "vitest";
-import { CHUNK_BYTES, ZipWriter } from "@/lib/exports/formats/xlsx-zip";
+import { describe, expect, it, vi } from "vitest";
+import { CHUNK_BYTES, POOLED_CHUNKS, ZipWriter } from "@/lib/exports/formats/xlsx-zip";
 
 /** Reads a whole archive back through its central directory: name → content (checked against its CRC). */
 function unzip(zip: Buffer): Map<string, string> {
@@ -51,6 +51,29 @@ function rowText(i: number): string {
 }
 
 describe("ZipWriter", () => {
+  it("never has more text buffers than its pool when the compressor falls behind and every batch is small", async () => {
+    const chunks: Buffer[] = [];
+    const zip = new ZipWriter(slowSink(chunks, 2), { date: new Date("2026-01-02T03:04:05Z"), level: 9 });
+    const entry = await zip.openEntry("xl/worksheets/sheet1.xml");
+    const allocations = vi.spyOn(Buffer, "allocUnsafeSlow");
+    let expected = "";
+    // Batches of ~150 KB, each handed over in a buffer of its own (as settle() does once per batch of rows).
+    for (let batch = 0, i = 1; batch < 120; batch++) {
+      let text = "";
+      while (text.length < 150 * 1024) text += rowText(i++);
+      entry.append(text);
+      expected += text;
+      entry.flush();
+      await entry.ready();
+    }
+    const taken = allocations.mock.calls.filter(([size]) => size === CHUNK_BYTES).length;
+    allocations.mockRestore();
+    expect(taken).toBeLessThanOrEqual(POOLED_CHUNKS);
+    await zip.closeEntry();
+    await zip.finish();
+    expect(unzip(Buffer.concat(chunks)).get("xl/worksheets/sheet1.xml")).toBe(expected);
+  });
+
   it("streams entries through reused buffers and reads back byte for byte, with backpressure", async () => {
     const chunks: Buffer[] = [];
     const out = slowSink(chunks);
