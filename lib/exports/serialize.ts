@@ -1,9 +1,30 @@
 /** The export object of SPEC §5.1, from a row (snake_case, ISO timestamps). */
 import type { ExportEventRow, ExportRow } from "@/db/schema";
 
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
+/** The row fields the export object is made of. */
+export const EXPORT_OUT_FIELDS = [
+  "id", "type", "name", "description", "projectId", "documentId", "format", "options", "status", "progress", "progressStep",
+  "rowsTotal", "recordsCount", "fileKey", "fileName", "fileSize", "contentType", "checksumSha256", "errorMessage", "errorKind",
+  "warnings", "attempts", "downloadCount", "lastDownloadedAt", "expiresAt", "taskId", "startedAt", "completedAt", "createdAt", "updatedAt",
+] as const satisfies readonly (keyof ExportRow)[];
 
-export function exportOut(row: ExportRow, downloadUrl: string | null = null) {
+/**
+ * Those fields of an export row, with the timestamps as Dates (drizzle) or
+ * already as ISO 8601 text (the list reads them so from SQL; see listQuery in
+ * service.ts).
+ */
+export type ExportRowIn = {
+  [K in (typeof EXPORT_OUT_FIELDS)[number]]: ExportRow[K] extends Date ? Date | string : ExportRow[K] extends Date | null ? Date | string | null : ExportRow[K];
+};
+
+/** A timestamp as ISO 8601 text, whichever form the row has it in. */
+export function iso(d: Date | string): string;
+export function iso(d: Date | string | null): string | null;
+export function iso(d: Date | string | null): string | null {
+  return d === null ? null : typeof d === "string" ? d : d.toISOString();
+}
+
+export function exportOut(row: ExportRowIn, downloadUrl: string | null = null) {
   return {
     id: row.id,
     type: row.type,
@@ -34,8 +55,8 @@ export function exportOut(row: ExportRow, downloadUrl: string | null = null) {
     task_id: row.taskId,
     started_at: iso(row.startedAt),
     completed_at: iso(row.completedAt),
-    created_at: row.createdAt.toISOString(),
-    updated_at: row.updatedAt.toISOString(),
+    created_at: iso(row.createdAt),
+    updated_at: iso(row.updatedAt),
   };
 }
 

@@ -4,9 +4,9 @@
  * row first and then hands it to the runner (STYLE: insert, then send).
  */
 import crypto from "node:crypto";
-import { and, count, desc, eq, gte, ilike, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, count, desc, eq, fillPlaceholders, gte, ilike, inArray, isNotNull, sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
-import { getDb, type Db, type Tx } from "@/db";
+import { getDb, queryRows, type Db, type Tx } from "@/db";
 import {
   conditions,
   documents,
@@ -28,12 +28,13 @@ import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { getStorage } from "@/lib/storage";
 import { sanitizeFileName } from "@/lib/storage/content-disposition";
+import { createSignedUrlCache, type SignedUrlCache } from "@/lib/storage/signed-url-cache";
 import { recordEvent } from "./events";
 import { RENDERERS } from "./formats";
 import { pdfCapMessage, removeObject, storageKeyFor } from "./pipeline";
 import { getRunner } from "./runner";
 import { normaliseOptions, type CreateExportBody, type NormalisedOptions } from "./schemas";
-import { eventOut, exportOut, type ExportOut } from "./serialize";
+import { eventOut, EXPORT_OUT_FIELDS, exportOut, iso, type ExportOut, type ExportRowIn } from "./serialize";
 
 const ACTIVE_STATUSES = ["pending", "processing"] as const;
 const RETRYABLE_STATUSES = ["failed", "cancelled", "expired"] as const;
@@ -56,14 +57,26 @@ type ResolvedSource = {
 // Reading
 // ---------------------------------------------------------------------------
 
-async function downloadUrlFor(row: ExportRow, ttl = env.EXPORT_URL_TTL_SECONDS): Promise<{ url: string; expiresAt: Date } | null> {
+/**
+ * Links in export objects (list, get, …) are signed once per file per minute
+ * (lib/storage/signed-url-cache.ts); the download redirect's short-lived link
+ * is signed fresh. One cache per process, on globalThis: Next.js may load this
+ * module once per route bundle, and the list and the single export should
+ * hand out the same link.
+ */
+const globalForLinks = globalThis as unknown as { __takeoffExportLinks?: SignedUrlCache };
+const exportLinks = (globalForLinks.__takeoffExportLinks ??= createSignedUrlCache());
+
+async function downloadUrlFor(row: ExportRowIn, link: { ttl: number; fresh?: boolean } = { ttl: env.EXPORT_URL_TTL_SECONDS }): Promise<{ url: string; expiresAt: Date } | null> {
   if (row.status !== "completed" || !row.fileKey) return null;
+  const storage = getStorage();
+  const opts = {
+    fileName: row.fileName ?? row.fileKey.split("/").pop()!,
+    contentType: row.contentType ?? "application/octet-stream",
+    expiresInSeconds: link.ttl,
+  };
   try {
-    return await getStorage().signedUrl(row.fileKey, {
-      fileName: row.fileName ?? row.fileKey.split("/").pop()!,
-      contentType: row.contentType ?? "application/octet-stream",
-      expiresInSeconds: ttl,
-    });
+    return await (link.fresh ? storage.signedUrl(row.fileKey, opts) : exportLinks.signedUrl(storage, row.fileKey, opts));
   } catch (err) {
     // A signing failure must not break reading the export (SPEC §5.1).
     logger.warn("could not sign download url", { exportId: row.id, error: err });
@@ -71,7 +84,7 @@ async function downloadUrlFor(row: ExportRow, ttl = env.EXPORT_URL_TTL_SECONDS):
   }
 }
 
-export async function withUrl(row: ExportRow): Promise<ExportOut> {
+export async function withUrl(row: ExportRowIn): Promise<ExportOut> {
   return exportOut(row, (await downloadUrlFor(row))?.url ?? null);
 }
 
@@ -98,8 +111,8 @@ export type ListQuery = z.output<typeof ListQuerySchema>;
 
 type Cursor = { t: string; i: string };
 
-function encodeCursor(row: ExportRow): string {
-  return Buffer.from(JSON.stringify({ t: row.createdAt.toISOString(), i: row.id } satisfies Cursor)).toString("base64url");
+function encodeCursor(row: Pick<ExportRowIn, "createdAt" | "id">): string {
+  return Buffer.from(JSON.stringify({ t: iso(row.createdAt), i: row.id } satisfies Cursor)).toString("base64url");
 }
 
 function decodeCursor(cursor: string): Cursor {
@@ -120,9 +133,35 @@ export const LIST_FILTERS = ["status", "format", "type", "project_id", "document
 export type ListFilter = (typeof LIST_FILTERS)[number];
 
 /**
+ * The export object's fields as the list selects them, each named after its
+ * row field: timestamps as ISO 8601 text made by PostgreSQL (the same text
+ * as Date#toISOString), the file size as a double (int8 is text in
+ * postgres.js), everything else as the driver decodes it.
+ */
+const LIST_COLUMNS: Record<string, SQL.Aliased> = Object.fromEntries(
+  EXPORT_OUT_FIELDS.map((field) => {
+    const column = exports[field];
+    const value =
+      column.columnType === "PgTimestamp"
+        ? sql`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`
+        : column.columnType === "PgBigInt53"
+          ? sql`${column}::float8`
+          : sql`${column}`;
+    return [field, value.as(field)];
+  }),
+);
+
+/** A row of the list's page query. */
+type ListRow = ExportRowIn & { total: number | string };
+
+/**
  * The list query for one combination of filters (and whether a cursor is
  * given), with placeholders for the values: userId, status, format, type,
  * projectId, documentId, q (a LIKE pattern), cursorTime, cursorId, limit.
+ *
+ * The page's columns are the export object's fields (LIST_COLUMNS), read
+ * without drizzle's row mapping (queryRows): mapping 21 whole rows (34
+ * columns) and making Dates of their timestamps was ~15 % of a list request's CPU.
  *
  * The total rides along with the page as an uncorrelated scalar subquery
  * (PostgreSQL runs it once per statement), so a list request is one round
@@ -156,7 +195,7 @@ export function listQuery(db: Db, used: ReadonlySet<ListFilter>, withCursor: boo
       : db.select({ total: count() }).from(exports).where(where);
   return {
     page: db
-      .select({ row: exports, total: sql<number>`(${total})`.mapWith(Number) })
+      .select({ ...LIST_COLUMNS, total: sql<number>`(${total})`.as("total") })
       .from(exports)
       .where(pageWhere)
       // NULLS LAST matches the indexes (the columns are NOT NULL, so the order is the same).
@@ -168,7 +207,7 @@ export function listQuery(db: Db, used: ReadonlySet<ListFilter>, withCursor: boo
 
 function prepareListStatements(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean, name: string) {
   const { page, total } = listQuery(db, used, withCursor);
-  return { page: page.prepare(`${name}_page`), total: total.prepare(`${name}_total`) };
+  return { page: page.toSQL(), total: total.prepare(`${name}_total`) };
 }
 
 type ListStatements = ReturnType<typeof prepareListStatements>;
@@ -209,9 +248,8 @@ export async function listExports(userId: string, query: ListQuery) {
     cursorId: cursor?.i,
     limit: query.limit + 1,
   };
-  const result = await statements.page.execute(values);
-  const total = result.length ? result[0].total : (await statements.total.execute(values))[0].total;
-  const rows = result.map((r) => r.row);
+  const rows = await queryRows<ListRow>(db, statements.page.sql, fillPlaceholders(statements.page.params, values));
+  const total = rows.length ? Number(rows[0].total) : (await statements.total.execute(values))[0].total;
   const page = rows.slice(0, query.limit);
   return {
     exports: await Promise.all(page.map(withUrl)),
@@ -661,7 +699,7 @@ export async function recordDownload(userId: string, id: string, meta: RequestMe
     case "expired":
       throw new AppError("export_expired", "The export has expired and its file was deleted. Retry it to generate the file again.");
   }
-  const signed = await downloadUrlFor(current, Math.min(DOWNLOAD_URL_TTL_SECONDS, env.EXPORT_URL_TTL_SECONDS));
+  const signed = await downloadUrlFor(current, { ttl: Math.min(DOWNLOAD_URL_TTL_SECONDS, env.EXPORT_URL_TTL_SECONDS), fresh: true });
   if (!signed) throw new AppError("service_unavailable", "The file store is not reachable right now. Try again in a moment.", undefined, { "Retry-After": "30" });
   const counted = await db.transaction(async (tx) => {
     const [row] = await tx

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
+import { sql } from "drizzle-orm";
 import { exports } from "@/db/schema";
 import { callRoute, createTestProject, createTestUser, type TestUser } from "../helpers/app";
 
@@ -26,6 +27,79 @@ async function insertExports(user: TestUser, projectId: string, documentId: stri
 }
 
 describe("GET /api/exports paging and filters", () => {
+  it("lists the same export objects as GET /api/exports/{id}, field for field and in the same key order", async () => {
+    const user = await createTestUser();
+    const project = await createTestProject(user);
+    const db = await getDb();
+    const [done, failed, plain] = await db
+      .insert(exports)
+      .values([
+        {
+          userId: user.id,
+          type: "document_export",
+          projectId: project.id,
+          documentId: project.documents[0].id,
+          name: 'Ünïcode "quoted" export',
+          description: "Line one\nline two",
+          format: "excel",
+          options: { include_costs: true, condition_ids: [project.conditions[0].id] },
+          status: "completed",
+          progress: 100,
+          progressStep: "Completed",
+          rowsTotal: 1200,
+          recordsCount: 1200,
+          fileKey: `exports/${project.id}/x.xlsx`,
+          fileName: "Unicode-export.xlsx",
+          // Above 2^32, as a large workbook's size may be.
+          fileSize: 5_000_000_123,
+          contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+          checksumSha256: "a".repeat(64),
+          warnings: ["Removed 2 control characters"],
+          attempts: 2,
+          downloadCount: 3,
+          lastDownloadedAt: new Date(Date.UTC(2026, 1, 3, 4, 5, 6, 789)),
+          expiresAt: new Date(Date.UTC(2026, 2, 1)),
+          startedAt: new Date(Date.UTC(2026, 1, 1, 0, 0, 0, 1)),
+          completedAt: new Date(Date.UTC(2026, 1, 1, 0, 0, 9, 999)),
+          createdAt: new Date(Date.UTC(2026, 0, 31, 23, 59, 59, 999)),
+        },
+        {
+          userId: user.id,
+          type: "project_export",
+          projectId: project.id,
+          name: "Failed export",
+          format: "pdf",
+          status: "failed",
+          errorMessage: "The project was deleted",
+          errorKind: "user",
+          attempts: 1,
+          createdAt: new Date(Date.UTC(2026, 0, 30)),
+        },
+        { userId: user.id, type: "project_export", projectId: project.id, name: "Pending export", format: "csv", status: "pending", createdAt: new Date(Date.UTC(2026, 0, 29)) },
+      ])
+      .returning({ id: exports.id });
+    // Microseconds, as PostgreSQL's now() writes them: both reads cut them to milliseconds alike.
+    await db.execute(sql`update exports set updated_at = '2026-02-01 10:11:12.345678+00' where id = ${done.id}`);
+
+    const list = await (await callRoute("GET", "/api/exports?limit=10", { as: user })).json();
+    expect(list.exports.map((e: { id: string }) => e.id)).toEqual([done.id, failed.id, plain.id]);
+    for (const listed of list.exports) {
+      const one = await (await callRoute("GET", `/api/exports/${listed.id}`, { as: user })).json();
+      expect(JSON.stringify(listed)).toBe(JSON.stringify(one));
+    }
+    const [first] = list.exports;
+    expect(first).toMatchObject({
+      file_size: 5_000_000_123,
+      options: { include_costs: true, condition_ids: [project.conditions[0].id] },
+      warnings: ["Removed 2 control characters"],
+      last_downloaded_at: "2026-02-03T04:05:06.789Z",
+      created_at: "2026-01-31T23:59:59.999Z",
+      updated_at: "2026-02-01T10:11:12.345Z",
+    });
+    expect(first.download_url).toMatch(/^http/);
+    expect(list.exports[1]).toMatchObject({ status: "failed", error_kind: "user", download_url: null, started_at: null, file_size: null });
+  });
+
   it("walks next_cursor over a few hundred exports, while new ones are created, visiting each existing one exactly once", async () => {
     const user = await createTestUser();
     const project = await createTestProject(user);
