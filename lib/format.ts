@@ -33,27 +33,37 @@ export function formatMoney(n: number | null | undefined): string {
   return n.toLocaleString("en-US", { style: "currency", currency: "USD" });
 }
 
+/**
+ * Each unit and how many of it make the next one. A value is rounded in a unit
+ * and moves up when the rounded figure reaches the next unit, so 6 days 23 h
+ * and exactly 7 days both read "in 7 days" (choosing the unit before rounding
+ * made them "in 7 days" and "next week"). No weeks: "next week" reads as the
+ * calendar week, and an expiry is a count of days. Always numeric ("in 1 day",
+ * not "tomorrow", which may be the day after).
+ */
 const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
-  ["year", 365 * 24 * 3600],
-  ["month", 30 * 24 * 3600],
-  ["week", 7 * 24 * 3600],
-  ["day", 24 * 3600],
-  ["hour", 3600],
+  ["second", 60],
   ["minute", 60],
-  ["second", 1],
+  ["hour", 24],
+  ["day", 30],
+  ["month", 12],
+  ["year", Infinity],
 ];
 
-const RTF = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+const RTF = new Intl.RelativeTimeFormat("en", { numeric: "always" });
 
 /** "3 minutes ago", "in 7 days", "just now". */
 export function formatRelative(iso: string | null | undefined, now = Date.now()): string {
   if (!iso) return "—";
   const time = new Date(iso).getTime();
   if (Number.isNaN(time)) return "—";
-  const seconds = Math.round((time - now) / 1000);
+  const seconds = (time - now) / 1000;
   if (Math.abs(seconds) < 10) return "just now";
-  for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size) return RTF.format(Math.round(seconds / size), unit);
+  let value = seconds;
+  for (const [unit, next] of UNITS) {
+    const rounded = Math.round(value);
+    if (Math.abs(rounded) < next) return RTF.format(rounded, unit);
+    value /= next;
   }
   return "just now";
 }

@@ -39,11 +39,25 @@ describe("times", () => {
   it("says how long ago or how soon", () => {
     expect(formatRelative("2025-03-01T12:00:05Z", now)).toBe("just now");
     expect(formatRelative("2025-03-01T11:57:00Z", now)).toBe("3 minutes ago");
-    expect(formatRelative("2025-03-08T12:00:00Z", now)).toBe("next week");
+    expect(formatRelative("2025-03-08T12:00:00Z", now)).toBe("in 7 days");
     expect(formatRelative("2025-03-04T12:00:00Z", now)).toBe("in 3 days");
-    expect(formatRelative("2025-02-28T12:00:00Z", now)).toBe("yesterday");
+    expect(formatRelative("2025-02-28T12:00:00Z", now)).toBe("1 day ago");
     expect(formatRelative(null, now)).toBe("—");
     expect(formatRelative("not a date", now)).toBe("—");
+  });
+
+  it("words one expiry the same whether it is a second under or over a whole unit", () => {
+    // An export's link expires 7 days after it completes; the page shows it seconds or hours later.
+    expect(formatRelative("2025-03-08T11:59:59Z", now)).toBe("in 7 days");
+    expect(formatRelative("2025-03-08T12:00:01Z", now)).toBe("in 7 days");
+    expect(formatRelative("2025-03-08T01:00:00Z", now)).toBe("in 7 days");
+    expect(formatRelative("2025-03-01T12:59:40Z", now)).toBe("in 1 hour");
+    expect(formatRelative("2025-03-02T11:40:00Z", now)).toBe("in 1 day");
+    expect(formatRelative("2025-03-01T11:00:31Z", now)).toBe("59 minutes ago");
+    expect(formatRelative("2025-03-31T12:00:00Z", now)).toBe("in 1 month");
+    expect(formatRelative("2025-03-30T12:00:00Z", now)).toBe("in 29 days");
+    expect(formatRelative("2024-03-01T12:00:00Z", now)).toBe("1 year ago");
+    expect(formatRelative("2025-03-01T12:00:30Z", now)).toBe("in 30 seconds");
   });
   it("shows exact times in UTC", () => {
     expect(formatExact("2025-03-01T14:05:09.123Z")).toBe("2025-03-01 14:05:09 UTC");
