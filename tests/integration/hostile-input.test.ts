@@ -12,7 +12,8 @@ import { exports, projects } from "@/db/schema";
 import { specExampleProject } from "../fixtures/spec-example";
 import { callRoute, createTestProject, createTestUser, type TestUser } from "../helpers/app";
 
-const RUNS = 40;
+/** Cases per property; FC_RUNS=4000 for a deeper search before a release. */
+const RUNS = Number(process.env.FC_RUNS ?? 40);
 
 async function countOf(table: typeof projects | typeof exports, userId: string) {
   const db = await getDb();
