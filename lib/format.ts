@@ -34,7 +34,7 @@ export function formatMoney(n: number | null | undefined): string {
 }
 
 /**
- * Each unit and how many of it make the next one. A value is rounded in a unit
+ * Each unit and how many of it make the next one (years last, unbounded). A value is rounded in a unit
  * and moves up when the rounded figure reaches the next unit, so 6 days 23 h
  * and exactly 7 days both read "in 7 days" (choosing the unit before rounding
  * made them "in 7 days" and "next week"). No weeks: "next week" reads as the
@@ -47,7 +47,6 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["hour", 24],
   ["day", 30],
   ["month", 12],
-  ["year", Infinity],
 ];
 
 const RTF = new Intl.RelativeTimeFormat("en", { numeric: "always" });
@@ -57,15 +56,14 @@ export function formatRelative(iso: string | null | undefined, now = Date.now())
   if (!iso) return "—";
   const time = new Date(iso).getTime();
   if (Number.isNaN(time)) return "—";
-  const seconds = (time - now) / 1000;
-  if (Math.abs(seconds) < 10) return "just now";
-  let value = seconds;
+  let value = (time - now) / 1000;
+  if (Math.abs(value) < 10) return "just now";
   for (const [unit, next] of UNITS) {
     const rounded = Math.round(value);
     if (Math.abs(rounded) < next) return RTF.format(rounded, unit);
     value /= next;
   }
-  return "just now";
+  return RTF.format(Math.round(value), "year");
 }
 
 /** "2025-03-01 14:05:09 UTC": exact, unambiguous, independent of the viewer's locale. */

@@ -9,7 +9,7 @@ import { AppError } from "@/lib/api/errors";
 import { contentDisposition } from "./content-disposition";
 import { assertValidKey, isValidKey } from "./keys";
 import { abortError, createHasher, destroyBody } from "./streams";
-import { StorageError, type PutResult, type SignedUrl, type Storage, type StorageHealth } from "./types";
+import { StorageError, type PutResult, type SignedUrl, type SignOptions, type Storage, type StorageHealth } from "./types";
 
 export type DiskStorageOptions = {
   /** Root directory; every key resolves to a file inside it. */
@@ -272,7 +272,7 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
     }
   }
 
-  async function signedUrl(key: string, opts: { fileName: string; contentType: string; expiresInSeconds: number }): Promise<SignedUrl> {
+  async function signedUrl(key: string, opts: SignOptions): Promise<SignedUrl> {
     assertValidKey(key);
     if (!CONTENT_TYPE_PATTERN.test(opts.contentType) || opts.contentType.length > 200) {
       throw new StorageError(`Invalid content type ${JSON.stringify(opts.contentType.slice(0, 100))}.`);

@@ -17,7 +17,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import { contentDisposition } from "./content-disposition";
 import { assertValidKey } from "./keys";
 import { abortError, createHasher, destroyBody } from "./streams";
-import { StorageError, type PutResult, type SignedUrl, type Storage, type StorageHealth } from "./types";
+import { StorageError, type PutResult, type SignedUrl, type SignOptions, type Storage, type StorageHealth } from "./types";
 
 export type S3StorageOptions = {
   bucket: string;
@@ -242,7 +242,7 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
     }
   }
 
-  async function signedUrl(key: string, opts: { fileName: string; contentType: string; expiresInSeconds: number }): Promise<SignedUrl> {
+  async function signedUrl(key: string, opts: SignOptions): Promise<SignedUrl> {
     assertValidKey(key);
     const expiresIn = Math.min(MAX_PRESIGN_SECONDS, Math.max(1, Math.floor(opts.expiresInSeconds)));
     // SigV4 dates have one-second precision; sign with a whole second so expiresAt is exact.

@@ -13,12 +13,10 @@
  * never in the database; at most MAX_ENTRIES are kept, the oldest dropped
  * first.
  */
-import type { SignedUrl, Storage } from "./types";
+import type { SignedUrl, SignOptions, Storage } from "./types";
 
 export const REUSE_SECONDS = 60;
 const MAX_ENTRIES = 10_000;
-
-export type SignOptions = { fileName: string; contentType: string; expiresInSeconds: number };
 
 export type SignedUrlCache = {
   /** A link valid for at least `opts.expiresInSeconds` from now: a cached one, or a newly signed one. */

@@ -7,6 +7,8 @@ export type PutResult = { size: number; checksumSha256: string };
 
 export type SignedUrl = { url: string; expiresAt: Date };
 
+export type SignOptions = { fileName: string; contentType: string; expiresInSeconds: number };
+
 export type StorageHealth = { ok: boolean; driver: StorageDriver; detail: string };
 
 export interface Storage {
@@ -29,7 +31,7 @@ export interface Storage {
    * an ASCII fallback) and the given content type. Local work only (HMAC or
    * SigV4 presigning): it does not check that the object exists.
    */
-  signedUrl(key: string, opts: { fileName: string; contentType: string; expiresInSeconds: number }): Promise<SignedUrl>;
+  signedUrl(key: string, opts: SignOptions): Promise<SignedUrl>;
   /** Whether the bucket/directory is reachable and writable (writes and deletes a small probe object). */
   health(): Promise<StorageHealth>;
 }
