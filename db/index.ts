@@ -15,6 +15,7 @@ import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import type { Sql } from "postgres";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { acquireDirectoryLock } from "./directory-lock";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -185,10 +186,16 @@ async function openPglite(dir: string): Promise<DbHandle> {
   if (!inMemory) {
     // PGlite creates only the last folder of its path and takes no lock itself.
     fs.mkdirSync(path.dirname(path.resolve(dir)), { recursive: true });
-    releaseLock = acquireDirectoryLock(dir);
+    releaseLock = await acquireDirectoryLock(dir);
   }
 
-  const client = await PGlite.create(inMemory ? undefined : dir);
+  let client: PGlite;
+  try {
+    client = await PGlite.create(inMemory ? undefined : dir);
+  } catch (err) {
+    releaseLock();
+    throw err;
+  }
   const db = drizzle(client, { schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   logger.debug("database ready", { driver: "pglite", dir });
@@ -202,50 +209,6 @@ async function openPglite(dir: string): Promise<DbHandle> {
       releaseLock();
     },
   };
-}
-
-/**
- * One process owns a PGlite directory. A lock file next to it records the
- * owner's pid; a second live process is refused with a clear message, a stale
- * lock (its process is gone) is taken over.
- */
-function acquireDirectoryLock(dir: string): () => void {
-  const lockPath = `${path.resolve(dir)}.lock`;
-  const tryCreate = () => {
-    fs.writeFileSync(lockPath, String(process.pid), { flag: "wx" });
-  };
-  try {
-    tryCreate();
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
-    const owner = Number(fs.readFileSync(lockPath, "utf8").trim());
-    if (owner && owner !== process.pid && isAlive(owner)) {
-      throw new Error(
-        `The embedded database at ${dir} is already in use by process ${owner}. ` +
-          `PGlite allows one process per directory: stop that process, or set PGLITE_DIR (or DATABASE_URL) for this one.`,
-      );
-    }
-    fs.rmSync(lockPath, { force: true });
-    tryCreate();
-  }
-  const release = () => {
-    try {
-      if (fs.readFileSync(lockPath, "utf8").trim() === String(process.pid)) fs.rmSync(lockPath, { force: true });
-    } catch {
-      // already gone
-    }
-  };
-  process.once("exit", release);
-  return release;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 export { schema };

@@ -7,6 +7,7 @@ import path from "node:path";
 import readline from "node:readline";
 import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseLock } from "@/db/directory-lock";
 import { isEmbedded } from "@/lib/env";
 import { filesIn } from "../helpers/export-jobs";
 
@@ -94,7 +95,7 @@ describe.skipIf(!isEmbedded)("an embedded app killed mid-export", () => {
 
     // The dead process's lock is still there.
     const lockPath = path.join(root, "pglite.lock");
-    const owner = Number(fs.readFileSync(lockPath, "utf8"));
+    const owner = parseLock(fs.readFileSync(lockPath, "utf8"))!.pid;
     expect(owner).toBe(first.child.pid);
     expect(isAlive(owner)).toBe(false);
 
