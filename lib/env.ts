@@ -68,7 +68,8 @@ const EnvSchema = z.object({
   AUTH_ATTEMPTS_PER_MINUTE: int(10, 1, 100_000),
   EXPORT_RETENTION_DAYS: int(7, 1, 3650),
   EXPORT_URL_TTL_SECONDS: int(3600, 10, 7 * 24 * 3600),
-  EXPORT_STALL_SECONDS: int(120, 5, 24 * 3600),
+  /** A processing export without a heartbeat (every 10 s) for this long is taken over: within a minute of a crash (SPEC §15). */
+  EXPORT_STALL_SECONDS: int(45, 5, 24 * 3600),
   /** First retry delay after a system error (doubles per attempt, inline runner). */
   EXPORTS_RETRY_DELAY_MS: int(2000, 0, 600_000),
   PDF_MAX_ROWS: int(250_000, 1, 10_000_000),
@@ -84,7 +85,7 @@ const EnvSchema = z.object({
 
 export type Env = z.infer<typeof EnvSchema>;
 
-function parseEnv(source: NodeJS.ProcessEnv): Env {
+export function parseEnv(source: Record<string, string | undefined>): Env {
   // An empty value (`FOO=` in an env file) means "use the default".
   const present = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v.trim() !== ""));
   const result = EnvSchema.safeParse(present);
@@ -92,11 +93,46 @@ function parseEnv(source: NodeJS.ProcessEnv): Env {
     const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid environment configuration:\n${lines.join("\n")}\nSee .env.example for every variable and its default.`);
   }
-  const env = result.data;
-  if (env.S3_BUCKET && (!!env.S3_ACCESS_KEY_ID !== !!env.S3_SECRET_ACCESS_KEY)) {
-    throw new Error("Invalid environment configuration:\n  S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY: set both or neither");
+  return result.data;
+}
+
+/**
+ * Settings that are each valid alone but cannot serve together; one line per
+ * bad variable, empty when the configuration can serve. Checked by start-up
+ * (lib/startup.ts) before the server answers a request, not when this module
+ * is imported, so `next build` does not need production secrets.
+ *
+ * In production (`NODE_ENV=production`) with PostgreSQL, where nothing is
+ * generated on first start, the app also needs its secret and its public URL:
+ * without them every sign-in would fail (500, or better-auth's origin check).
+ */
+export function configProblems(e: Env, given: Record<string, string | undefined> = process.env): string[] {
+  const problems: string[] = [];
+  const isSet = (name: string) => (given[name] ?? "").trim() !== "";
+  if (e.S3_BUCKET) {
+    if (!!e.S3_ACCESS_KEY_ID !== !!e.S3_SECRET_ACCESS_KEY) {
+      const missing = e.S3_ACCESS_KEY_ID ? "S3_SECRET_ACCESS_KEY" : "S3_ACCESS_KEY_ID";
+      const other = e.S3_ACCESS_KEY_ID ? "S3_ACCESS_KEY_ID" : "S3_SECRET_ACCESS_KEY";
+      problems.push(`${missing}: required when ${other} is set (set both, or neither to use the default AWS credential chain)`);
+    }
+  } else {
+    for (const name of ["S3_ENDPOINT", "S3_PUBLIC_ENDPOINT", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+      if (e[name]) problems.push(`${name}: set, but S3_BUCKET is not (files would go to the local disk); set S3_BUCKET or remove ${name}`);
+    }
   }
-  return env;
+  if (!e.INNGEST_DEV) {
+    if (e.INNGEST_EVENT_KEY && !e.INNGEST_SIGNING_KEY) {
+      problems.push("INNGEST_SIGNING_KEY: required with INNGEST_EVENT_KEY (Inngest Cloud signs its calls to /api/inngest); or set INNGEST_DEV=1 for the dev server");
+    }
+    if (e.INNGEST_SIGNING_KEY && !e.INNGEST_EVENT_KEY) {
+      problems.push("INNGEST_EVENT_KEY: required with INNGEST_SIGNING_KEY (exports could not be sent to Inngest); or set INNGEST_DEV=1 for the dev server");
+    }
+  }
+  if (e.NODE_ENV === "production" && e.DATABASE_URL) {
+    if (!e.APP_SECRET) problems.push("APP_SECRET: required in production with DATABASE_URL (at least 32 characters; signs sessions and download links)");
+    if (!isSet("APP_URL")) problems.push("APP_URL: required in production with DATABASE_URL (the public URL users reach the app at)");
+  }
+  return problems;
 }
 
 export const env: Env = parseEnv(process.env);

@@ -154,7 +154,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     delete: { summary: "Revoke an API key", tag: "API keys", responses: { 204: { description: "Revoked" }, 401: E[401], 404: E[404] } },
   },
   "/api/health": {
-    get: { summary: "Liveness, and mode and reachability of database, storage and runner", tag: "System", public: true, responses: { 200: { description: "Healthy", schema: HealthSchema }, 503: { description: "Degraded", schema: HealthSchema } } },
+    get: { summary: "Liveness, Node.js version, and mode and reachability of database, storage, auth and runner; 503 names the failing parts", tag: "System", public: true, responses: { 200: { description: "Healthy", schema: HealthSchema }, 503: { description: "Degraded", schema: HealthSchema } } },
   },
 };
 

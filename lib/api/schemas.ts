@@ -275,8 +275,13 @@ const Check = z.strictObject({ ok: z.boolean(), detail: z.string() });
 export const HealthSchema = z
   .strictObject({
     status: z.enum(["ok", "degraded"]),
+    /** The parts that could not serve a request; only when degraded. */
+    failing: z.array(z.enum(["database", "storage", "auth"])).optional(),
+    /** The Node.js version the server runs on. */
+    node: z.string(),
     database: Check.extend({ mode: z.enum(["pglite", "postgres"]) }),
     storage: Check.extend({ mode: z.enum(["disk", "s3"]) }),
+    auth: Check,
     runner: z.looseObject({ mode: z.enum(["inline", "inngest"]), ok: z.boolean() }),
   })
   .meta({ id: "Health" });
