@@ -20,6 +20,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES } from "../lib/exports/model";
+import type { ErrorKind, ExportEventType, ExportFormat, ExportStatus, ExportType } from "../lib/exports/model";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => ts("created_at").notNull().defaultNow();
@@ -253,22 +255,7 @@ export const measurements = pgTable(
 // Exports and their audit trail.
 // ---------------------------------------------------------------------------
 
-export const EXPORT_FORMATS = ["csv", "excel", "pdf", "json", "ost"] as const;
-export const EXPORT_TYPES = ["document_export", "project_export"] as const;
-export const EXPORT_STATUSES = ["pending", "processing", "completed", "failed", "cancelled", "expired"] as const;
-export const ERROR_KINDS = ["user", "system", "timeout"] as const;
-export const EXPORT_EVENT_TYPES = [
-  "created",
-  "started",
-  "completed",
-  "failed",
-  "retried",
-  "cancelled",
-  "downloaded",
-  "expired",
-  "deleted",
-] as const;
-
+// The lists live in lib/exports/model.ts, which the dashboard imports too.
 export const exportFormat = pgEnum("export_format", EXPORT_FORMATS);
 export const exportType = pgEnum("export_type", EXPORT_TYPES);
 export const exportStatus = pgEnum("export_status", EXPORT_STATUSES);
@@ -416,8 +403,5 @@ export type Condition = typeof conditions.$inferSelect;
 export type Measurement = typeof measurements.$inferSelect;
 export type ExportRow = typeof exports.$inferSelect;
 export type ExportEventRow = typeof exportEvents.$inferSelect;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export type ExportStatus = (typeof EXPORT_STATUSES)[number];
-export type ExportType = (typeof EXPORT_TYPES)[number];
-export type ErrorKind = (typeof ERROR_KINDS)[number];
-export type ExportEventType = (typeof EXPORT_EVENT_TYPES)[number];
+export { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES };
+export type { ErrorKind, ExportEventType, ExportFormat, ExportStatus, ExportType };

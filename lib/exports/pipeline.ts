@@ -14,6 +14,7 @@ import { sanitizeFileName } from "@/lib/storage/content-disposition";
 import { getStorage, type DiskStorage } from "@/lib/storage";
 import { errorKindOf, ExportJobError, readableMessage, userError } from "./errors";
 import { recordEvent } from "./events";
+import { transition } from "./lifecycle";
 import { RENDERERS } from "./formats";
 import { ExportCancelledError, type ExportSource, type Progress } from "./formats/types";
 import type { NormalisedOptions } from "./schemas";
@@ -390,15 +391,16 @@ export async function cleanupExpired(now = new Date()): Promise<{ expired: numbe
     .limit(1000);
   let expired = 0;
   for (const row of due) {
-    const [updated] = await db
-      .update(exports)
-      .set({ status: "expired", progressStep: "Expired", updatedAt: new Date() })
-      .where(and(eq(exports.id, row.id), eq(exports.status, "completed")))
-      .returning();
+    const updated = await transition(db, row.id, {
+      from: ["completed"],
+      to: "expired",
+      set: { progressStep: "Expired" },
+      event: { type: "expired", data: { expires_at: row.expiresAt?.toISOString() } },
+    });
     if (!updated) continue;
     expired++;
+    // After the commit: a file whose delete fails is queued, never left behind by a rolled-back status.
     if (row.fileKey) await removeObject(row.fileKey);
-    await recordEvent(db, { exportId: row.id, userId: row.userId, type: "expired", data: { expires_at: row.expiresAt?.toISOString() } });
   }
 
   const queued = await db.select().from(storageDeletions).limit(1000);

@@ -1,0 +1,46 @@
+/**
+ * The export model's plain constants and rules (SPEC §3, §7): formats, types,
+ * statuses and their groups, and what each status allows. No imports, so the
+ * database schema, the services and the dashboard's client components all use
+ * this one copy.
+ */
+
+export const EXPORT_FORMATS = ["csv", "excel", "pdf", "json", "ost"] as const;
+export const EXPORT_TYPES = ["document_export", "project_export"] as const;
+export const EXPORT_STATUSES = ["pending", "processing", "completed", "failed", "cancelled", "expired"] as const;
+export const ERROR_KINDS = ["user", "system", "timeout"] as const;
+export const EXPORT_EVENT_TYPES = ["created", "started", "completed", "failed", "retried", "cancelled", "downloaded", "expired", "deleted"] as const;
+
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type ExportType = (typeof EXPORT_TYPES)[number];
+export type ExportStatus = (typeof EXPORT_STATUSES)[number];
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+export type ExportEventType = (typeof EXPORT_EVENT_TYPES)[number];
+
+/** Queued or running: a job owns the export; it can be cancelled, and counts against the active limit. */
+export const ACTIVE_STATUSES = ["pending", "processing"] as const satisfies readonly ExportStatus[];
+/** Ended without a file to download: a retry runs it again in place. */
+export const RETRYABLE_STATUSES = ["failed", "cancelled", "expired"] as const satisfies readonly ExportStatus[];
+/** Nothing will change them any more except a retry, expiry or deletion. */
+export const TERMINAL_STATUSES = ["completed", "failed", "cancelled", "expired"] as const satisfies readonly ExportStatus[];
+
+const has = <T extends string>(list: readonly T[], value: string): value is T => (list as readonly string[]).includes(value);
+
+export const isExportStatus = (value: string): value is ExportStatus => has(EXPORT_STATUSES, value);
+export const isExportFormat = (value: string): value is ExportFormat => has(EXPORT_FORMATS, value);
+export const isActive = (status: string): status is (typeof ACTIVE_STATUSES)[number] => has(ACTIVE_STATUSES, status);
+export const canCancel = isActive;
+export const canRetry = (status: string): status is (typeof RETRYABLE_STATUSES)[number] => has(RETRYABLE_STATUSES, status);
+export const canDownload = (status: string): status is "completed" => status === "completed";
+
+/**
+ * Whether a failed attempt ends the export (`failed`) instead of sending it
+ * back to `pending` for another attempt. Only system errors heal by retrying
+ * (user errors — bad options, source deleted, PDF cap — never do), and they
+ * get EXPORTS_MAX_ATTEMPTS attempts per run; a manual retry starts a new run
+ * with its own budget. The stall sweep judges a stalled attempt as a system
+ * error.
+ */
+export function isFinalFailure(kind: ErrorKind, attemptsThisRun: number, maxAttempts: number): boolean {
+  return kind !== "system" || attemptsThisRun >= maxAttempts;
+}
