@@ -1,4 +1,4 @@
-/** sweep-stalled-exports (every 5 min): processing exports without a heartbeat are re-queued, or failed after their last attempt. */
+/** sweep-stalled-exports (every minute, so a dead worker's export is taken over within about a minute of EXPORT_STALL_SECONDS): processing exports without a heartbeat are re-queued, or failed after their last attempt. */
 import { cron } from "inngest";
 import { inngest } from "@/inngest/client";
 import { exportRequested } from "@/inngest/events";
@@ -8,7 +8,7 @@ export const sweepStalledExports = inngest.createFunction(
   {
     id: "sweep-stalled-exports",
     name: "Sweep stalled exports",
-    triggers: [cron("*/5 * * * *")],
+    triggers: [cron("* * * * *")],
     // Overlapping sweeps would re-queue the same export twice.
     concurrency: { limit: 1 },
   },

@@ -23,7 +23,8 @@ export interface ExportRunner {
   stop(): Promise<void>;
 }
 
-const SWEEP_INTERVAL_MS = 30_000;
+// With EXPORT_STALL_SECONDS (45 s), a dead process's export is taken over within a minute on PostgreSQL.
+const SWEEP_INTERVAL_MS = 10_000;
 const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
 
 export class InlineRunner implements ExportRunner {

@@ -53,7 +53,7 @@ describe("/api/inngest in dev mode (INNGEST_DEV=1)", () => {
       steps: { step: { retries: { attempts: 2 }, runtime: { url: expect.stringContaining("/api/inngest?fnId=takeoff-exports-generate-export") } } },
     });
     expect(byId["takeoff-exports-cleanup-expired-exports"].triggers).toEqual([{ cron: "0 * * * *" }]);
-    expect(byId["takeoff-exports-sweep-stalled-exports"].triggers).toEqual([{ cron: "*/5 * * * *" }]);
+    expect(byId["takeoff-exports-sweep-stalled-exports"].triggers).toEqual([{ cron: "* * * * *" }]);
   });
 });
 
