@@ -54,7 +54,7 @@ async function main() {
   const { getDbHandle, closeDb } = await import("@/db");
   const { exports, users } = await import("@/db/schema");
   const { getAuth } = await import("@/lib/auth");
-  const { listQuery } = await import("@/lib/exports/service");
+  const { listQuery } = await import("@/lib/exports/services");
   const handle = await getDbHandle();
   const db = handle.db;
 

@@ -163,7 +163,7 @@ async function main() {
       cancel: async () => {},
       stop: async () => {},
     };
-    const { createExport } = await import("@/lib/exports/service");
+    const { createExport } = await import("@/lib/exports/services");
     const pipeline = await import("@/lib/exports/pipeline");
     const { getStorage } = await import("@/lib/storage");
     const { exports } = await import("@/db/schema");

@@ -4,6 +4,7 @@ import { inngest } from "@/inngest/client";
 import { exportCancelled, exportRequested } from "@/inngest/events";
 import { env } from "@/lib/env";
 import { errorKindOf, readableMessage } from "@/lib/exports/errors";
+import { isFinalFailure } from "@/lib/exports/model";
 import { ExportCancelledError } from "@/lib/exports/formats/types";
 import * as pipeline from "@/lib/exports/pipeline";
 
@@ -35,8 +36,8 @@ export async function runStage<T>(exportId: string, { attempt, maxAttempts }: St
     return await stage();
   } catch (err) {
     if (err instanceof ExportCancelledError) return null;
-    const lastAttempt = attempt + 1 >= (maxAttempts ?? env.EXPORTS_MAX_ATTEMPTS);
-    const final = errorKindOf(err) !== "system" || lastAttempt;
+    // Inngest counts attempts of this step from 0; the rule is the inline runner's (lib/exports/model.ts).
+    const final = isFinalFailure(errorKindOf(err), attempt + 1, maxAttempts ?? env.EXPORTS_MAX_ATTEMPTS);
     await pipeline.fail(exportId, err, { final });
     if (final) throw new NonRetriableError(readableMessage(err), { cause: err });
     throw err;

@@ -1,10 +1,14 @@
 /**
- * One error model for every route (SPEC §5). Services throw `AppError`; the
- * handler wrapper turns it into `{ success: false, error: { code, message, details } }`
- * with the status from ERROR_STATUS. Anything else becomes a logged 500 whose
- * body carries only the request id.
+ * One error model for every route (SPEC §5): the one table from error codes to
+ * HTTP statuses. Services throw `DomainError` (lib/errors.ts, no HTTP); the
+ * HTTP layer itself throws `AppError` for what only HTTP knows (malformed
+ * JSON, missing credentials, body too large). The handler wrapper turns
+ * either into `{ success: false, error: { code, message, details } }`;
+ * anything else becomes a logged 500 whose body carries only the request id.
  */
-import { z } from "zod";
+import { DomainError, RangeNotSatisfiableError, type DomainErrorCode, type Issue } from "@/lib/errors";
+
+export { DomainError, formatPath, notFound, validationError, zodIssues, type Issue } from "@/lib/errors";
 
 export const ERROR_STATUS = {
   invalid_json: 400,
@@ -23,20 +27,20 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal_error: 500,
   service_unavailable: 503,
-} as const;
+} as const satisfies Record<DomainErrorCode, number> & Record<string, number>;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
-export type Issue = { path: string; message: string };
 
-export class AppError extends Error {
+/** An error of the HTTP layer, with extra response headers (e.g. WWW-Authenticate). */
+export class AppError extends DomainError<ErrorCode> {
   constructor(
-    readonly code: ErrorCode,
+    code: ErrorCode,
     message: string,
-    readonly details?: Issue[],
+    details?: Issue[],
     /** Extra response headers, e.g. Retry-After. */
     readonly headers?: Record<string, string>,
   ) {
-    super(message);
+    super(code, message, details);
     this.name = "AppError";
   }
 
@@ -45,31 +49,14 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError("not_found", `${what} not found`);
-
-/** `documents[0].pages[1].measurements` from a zod path. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out ? `.${String(part)}` : String(part);
-  }
-  return out;
-}
-
-const MAX_DETAILS = 50;
-
-export function zodIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): Issue[] {
-  return error.issues.slice(0, MAX_DETAILS).map((issue) => ({
-    path: formatPath([...prefix, ...issue.path]),
-    message: issue.message,
-  }));
-}
-
-/** A 422 whose message is the first issue, readable on its own. */
-export function validationError(error: z.ZodError, prefix: readonly PropertyKey[] = []): AppError {
-  const details = zodIssues(error, prefix);
-  const first = details[0];
-  const message = first ? (first.path ? `${first.path}: ${first.message}` : first.message) : "Invalid request";
-  return new AppError("validation_failed", message, details);
+/** The status and headers an error answers with; null for errors that are not ours (a 500). */
+export function httpErrorOf(err: unknown): { code: ErrorCode; status: number; headers: Record<string, string> } | null {
+  if (!(err instanceof DomainError)) return null;
+  const code = err.code as ErrorCode;
+  if (!(code in ERROR_STATUS)) return null;
+  const headers: Record<string, string> = {};
+  if (err.retryAfterSeconds !== undefined) headers["Retry-After"] = String(err.retryAfterSeconds);
+  if (err instanceof RangeNotSatisfiableError) headers["Content-Range"] = `bytes */${err.size}`;
+  if (err instanceof AppError) Object.assign(headers, err.headers);
+  return { code, status: ERROR_STATUS[code], headers };
 }

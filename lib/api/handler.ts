@@ -1,18 +1,33 @@
 /**
  * The one wrapper every API route goes through: request id, authentication
- * (session cookie or API key), awaited params, CSRF check for cookie-based
- * mutations, and mapping of every thrown error to the SPEC §5 error shape.
+ * (session cookie or API key), awaited params, path ids parsed one way
+ * (`withAuth({ id: "Export" }, …)` gives `ids.id`, a lower-case UUID, or
+ * answers 404 "Export not found"), the caller's address for the audit trail,
+ * CSRF check for cookie-based mutations, and mapping of every thrown error to
+ * the SPEC §5 error shape (lib/api/errors.ts).
  */
 import { env } from "@/lib/env";
+import type { RequestMeta } from "@/lib/exports/events";
 import { logger } from "@/lib/logger";
 import { authenticate, type AuthUser } from "@/lib/auth/session";
-import { AppError } from "./errors";
+import { AppError, httpErrorOf } from "./errors";
+import { parseId, requestMeta } from "./request";
 
 type Params = Record<string, string | string[] | undefined>;
 type RouteContext = { params: Promise<Params> };
 
+/** Path parameters that are ids, each with the name its 404 uses: `{ id: "Export" }`. */
+export type IdParams = Record<string, string>;
+
 export type PublicContext = { req: Request; params: Params; requestId: string };
-export type AuthedContext = PublicContext & { user: AuthUser; via: "api_key" | "session" };
+export type AuthedContext<S extends IdParams = Record<never, string>> = PublicContext & {
+  user: AuthUser;
+  via: "api_key" | "session";
+  /** The id parameters named in the route's spec, parsed. */
+  ids: { [K in keyof S]: string };
+  /** The caller's address and user agent, for the audit trail. */
+  meta: RequestMeta;
+};
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -27,10 +42,12 @@ function requestIdFor(req: Request): string {
 }
 
 export function errorResponse(err: unknown, requestId: string, req?: Request): Response {
-  if (err instanceof AppError) {
+  const mapped = httpErrorOf(err);
+  if (mapped) {
+    const e = err as AppError;
     return Response.json(
-      { success: false, error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } },
-      { status: err.status, headers: { ...API_HEADERS, "X-Request-Id": requestId, ...err.headers } },
+      { success: false, error: { code: mapped.code, message: e.message, ...(e.details ? { details: e.details } : {}) } },
+      { status: mapped.status, headers: { ...API_HEADERS, "X-Request-Id": requestId, ...mapped.headers } },
     );
   }
   logger.error("unhandled error", {
@@ -89,7 +106,13 @@ export function withPublic(fn: (ctx: PublicContext) => Promise<Response>) {
   };
 }
 
-export function withAuth(fn: (ctx: AuthedContext) => Promise<Response>) {
+type AuthedHandler<S extends IdParams> = (ctx: AuthedContext<S>) => Promise<Response>;
+
+export function withAuth(fn: AuthedHandler<Record<never, string>>): (req: Request, ctx?: RouteContext) => Promise<Response>;
+export function withAuth<S extends IdParams>(ids: S, fn: AuthedHandler<S>): (req: Request, ctx?: RouteContext) => Promise<Response>;
+export function withAuth<S extends IdParams>(specOrFn: S | AuthedHandler<S>, maybeFn?: AuthedHandler<S>) {
+  const spec = (typeof specOrFn === "function" ? {} : specOrFn) as S;
+  const fn = (typeof specOrFn === "function" ? specOrFn : maybeFn) as AuthedHandler<S>;
   return withPublic(async (ctx) => {
     const result = await authenticate(ctx.req.headers);
     if (!result) {
@@ -98,7 +121,9 @@ export function withAuth(fn: (ctx: AuthedContext) => Promise<Response>) {
       });
     }
     if (result.via === "session" && !SAFE_METHODS.has(ctx.req.method)) assertSameOrigin(ctx.req);
-    return fn({ ...ctx, user: result.user, via: result.via });
+    // After authentication: without credentials a malformed id is still 401, as before.
+    const ids = Object.fromEntries(Object.entries(spec).map(([name, what]) => [name, parseId(ctx.params[name], what)])) as AuthedContext<S>["ids"];
+    return fn({ ...ctx, user: result.user, via: result.via, ids, meta: requestMeta(ctx.req) });
   });
 }
 

@@ -4,7 +4,7 @@
  * test helper validates every response the test suite produces against it.
  */
 import { z } from "zod";
-import { ListQuerySchema } from "@/lib/exports/service";
+import { ListQuerySchema } from "@/lib/exports/schemas";
 import { CreateExportBodySchema, GenericCreateExportBodySchema, PatchExportBodySchema } from "@/lib/exports/schemas";
 import { CreateApiKeySchema } from "@/lib/auth/api-keys";
 import { ProjectImportSchema } from "@/lib/takeoff/schemas";

@@ -3,6 +3,7 @@
  * content-type check; query strings and path ids through zod.
  */
 import { z } from "zod";
+import type { RequestMeta } from "@/lib/exports/events";
 import { AppError, validationError } from "./errors";
 
 /** `\u0000` in JSON text that is not itself an escaped backslash followed by "u0000". */
@@ -98,4 +99,27 @@ export function parseId(value: unknown, what: string): string {
   const parsed = UUID.safeParse(value);
   if (!parsed.success) throw new AppError("not_found", `${what} not found`);
   return parsed.data.toLowerCase();
+}
+
+/** The caller's address (first X-Forwarded-For hop, or X-Real-IP) and user agent, for the audit trail. */
+export function requestMeta(req: Request): RequestMeta {
+  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  return { ip: forwarded || req.headers.get("x-real-ip") || null, userAgent: req.headers.get("user-agent") };
+}
+
+const IdempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, "must be 1–255 visible ASCII characters");
+
+/** The Idempotency-Key header (SPEC §5.2), or undefined when absent; a malformed key is 422. */
+export function parseIdempotencyKey(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  const parsed = IdempotencyKeySchema.safeParse(header.trim());
+  if (!parsed.success) {
+    const message = parsed.error.issues[0]?.message ?? "invalid";
+    throw new AppError("validation_failed", `Idempotency-Key: ${message}`, [{ path: "Idempotency-Key", message }]);
+  }
+  return parsed.data;
 }

@@ -6,8 +6,7 @@ import { and, desc, eq } from "drizzle-orm";
 import { z } from "zod";
 import { getDb } from "@/db";
 import { apiKeys } from "@/db/schema";
-import { notFound } from "@/lib/api/errors";
-import { parseId } from "@/lib/api/request";
+import { notFound } from "@/lib/errors";
 import { getAuth } from "./index";
 
 export const CreateApiKeySchema = z
@@ -54,7 +53,7 @@ export async function revokeApiKey(userId: string, id: string) {
   const db = await getDb();
   const deleted = await db
     .delete(apiKeys)
-    .where(and(eq(apiKeys.id, parseId(id, "API key")), eq(apiKeys.referenceId, userId)))
+    .where(and(eq(apiKeys.id, id), eq(apiKeys.referenceId, userId)))
     .returning({ id: apiKeys.id });
   if (deleted.length === 0) throw notFound("API key");
 }

@@ -2,10 +2,10 @@
 import { and, count, eq } from "drizzle-orm";
 import { getDb } from "@/db";
 import { conditions, documents, measurements, pages, projects } from "@/db/schema";
-import { notFound } from "@/lib/api/errors";
+import { notFound } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { FORMAT_CATALOGUE } from "./formats";
-import { suggestedName, type SourceRef } from "./service";
+import { suggestedName, type SourceRef } from "./services";
 
 export async function exportCatalogue(userId: string, ref: SourceRef) {
   const db = await getDb();

@@ -2,6 +2,9 @@
 import type { Db, Tx } from "@/db";
 import { exportEvents, type ExportEventType } from "@/db/schema";
 
+/** Where a request came from, recorded with the events it causes. */
+export type RequestMeta = { ip?: string | null; userAgent?: string | null };
+
 export type EventInput = {
   exportId: string;
   userId: string;

@@ -6,6 +6,7 @@
  * allows what live in ./model.ts.
  */
 import { and, eq, inArray, type SQL } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "@/db";
 import { exports, type ExportRow, type ExportStatus } from "@/db/schema";
 import { recordEvent, type EventInput } from "./events";
@@ -17,7 +18,7 @@ export type Transition = {
   from: readonly ExportStatus[];
   to: ExportStatus;
   /** Other columns to write with the status (updatedAt is always set). */
-  set?: Partial<Omit<typeof exports.$inferInsert, "id" | "status">>;
+  set?: Omit<PgUpdateSetSource<typeof exports>, "id" | "status">;
   /** Extra conditions, e.g. the owner (`eq(exports.userId, userId)`). */
   where?: SQL;
   /** The audit event; a function sees the updated row (attempts, timestamps). */

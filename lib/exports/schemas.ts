@@ -4,7 +4,7 @@
  * format catalogue of `GET /api/documents/{id}/export` and the OpenAPI document.
  */
 import { z } from "zod";
-import { EXPORT_FORMATS, type ExportFormat } from "@/db/schema";
+import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, type ExportFormat } from "./model";
 
 /** Accepted spellings besides the format ids. A Map, not an object: `__proto__` or `constructor` must not resolve to a format. */
 export const FORMAT_ALIASES: ReadonlyMap<string, ExportFormat> = new Map([["xlsx", "excel"]]);
@@ -136,3 +136,19 @@ export const PatchExportBodySchema = z
   .meta({ id: "PatchExportBody" });
 
 export type CreateExportBody = z.output<typeof CreateExportBodySchema>;
+
+/** The list's query string (GET /api/exports and the dashboard's exports page). */
+export const ListQuerySchema = z.strictObject({
+  status: z.enum(EXPORT_STATUSES).optional(),
+  format: z
+    .enum([...EXPORT_FORMATS, "xlsx"])
+    .transform((f) => (f === "xlsx" ? "excel" : f) as ExportFormat)
+    .optional(),
+  type: z.enum(EXPORT_TYPES).optional(),
+  project_id: z.string().uuid().optional(),
+  document_id: z.string().uuid().optional(),
+  q: z.string().trim().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().max(200).optional(),
+});
+export type ListQuery = z.output<typeof ListQuerySchema>;

@@ -5,7 +5,7 @@ import fsp, { type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Writable, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { AppError } from "@/lib/api/errors";
+import { DomainError, RangeNotSatisfiableError } from "@/lib/errors";
 import { contentDisposition } from "./content-disposition";
 import { assertValidKey, isValidKey } from "./keys";
 import { abortError, createHasher, destroyBody } from "./streams";
@@ -64,8 +64,8 @@ export function diskUrlSignature(secret: string, p: SignedParams): string {
     .digest("hex");
 }
 
-function forbidden(message: string): AppError {
-  return new AppError("forbidden", message);
+function forbidden(message: string): DomainError {
+  return new DomainError("forbidden", message);
 }
 
 function single(params: URLSearchParams, name: string): string | null {
@@ -74,7 +74,7 @@ function single(params: URLSearchParams, name: string): string | null {
 }
 
 /**
- * Checks a signed URL's query for `key`. Throws a 403 AppError when the
+ * Checks a signed URL's query for `key`. Throws a `forbidden` DomainError when the
  * signature is missing, malformed or wrong (checked in constant time), or when
  * the link has expired; returns the signed response parameters otherwise.
  */
@@ -304,7 +304,7 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
   }
 
   async function serve(req: Request, keySegments: unknown): Promise<Response> {
-    const notFound = new AppError("not_found", "File not found. It may have been deleted or expired.");
+    const notFound = new DomainError("not_found", "File not found. It may have been deleted or expired.");
     const key = Array.isArray(keySegments) && keySegments.every((s) => typeof s === "string") ? keySegments.join("/") : null;
     // A key that fails the grammar was never signed by us; answer as for a missing file.
     if (!key || !isValidKey(key)) throw notFound;
@@ -339,9 +339,7 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
         ? parseRange(req.headers.get("range"), stat.size)
         : null;
       if (range === "unsatisfiable") {
-        throw new AppError("range_not_satisfiable", `The requested range is outside the file (${stat.size} bytes).`, undefined, {
-          "Content-Range": `bytes */${stat.size}`,
-        });
+        throw new RangeNotSatisfiableError(stat.size);
       }
       const start = range ? range.start : 0;
       const end = range ? range.end : stat.size - 1;

@@ -1,6 +1,6 @@
 /** Storage choice (SPEC §2, §8): S3 when S3_BUCKET is set, else the local disk; one instance per process. */
 import path from "node:path";
-import { AppError } from "@/lib/api/errors";
+import { DomainError } from "@/lib/errors";
 import { appSecret } from "@/lib/auth/secret";
 import { env } from "@/lib/env";
 import { createDiskStorage, type DiskStorage } from "./disk";
@@ -54,6 +54,6 @@ function isDiskStorage(storage: Storage): storage is DiskStorage {
 /** GET/HEAD /api/storage/…: only the disk driver serves files itself; with S3 the route does not exist. */
 export async function serveStorageRequest(req: Request, keySegments: unknown): Promise<Response> {
   const storage = getStorage();
-  if (!isDiskStorage(storage)) throw new AppError("not_found", "Not found");
+  if (!isDiskStorage(storage)) throw new DomainError("not_found", "Not found");
   return storage.serve(req, keySegments);
 }

@@ -6,7 +6,7 @@
 import { and, asc, count, eq, sql, sum } from "drizzle-orm";
 import type { Db } from "@/db";
 import { conditions, documents, measurements, pages, projects, type Condition, type Project } from "@/db/schema";
-import { notFound } from "@/lib/api/errors";
+import { notFound } from "@/lib/errors";
 
 const COST_FIELDS = [
   ["material_cost", "materialCost"],

@@ -1,22 +1,17 @@
+import { createdResponse } from "@/lib/api/create-export";
 import { json, withAuth } from "@/lib/api/handler";
-import { readJson, readQuery } from "@/lib/api/request";
-import { createdResponse } from "@/lib/exports/http";
-import { GenericCreateExportBodySchema } from "@/lib/exports/schemas";
-import { createExport, listExports, ListQuerySchema, parseIdempotencyKey, requestMeta } from "@/lib/exports/service";
+import { parseId, parseIdempotencyKey, readJson, readQuery } from "@/lib/api/request";
+import { GenericCreateExportBodySchema, ListQuerySchema } from "@/lib/exports/schemas";
+import { createExport, listExports } from "@/lib/exports/services";
 
 // GET /api/exports – the caller's exports, newest first, filtered and cursor-paged
-export const GET = withAuth(async ({ user, req }) => json(await listExports(user.id, readQuery(req, ListQuerySchema))));
+export const GET = withAuth(async ({ user, req }) => json(await listExports({ userId: user.id, query: readQuery(req, ListQuerySchema) })));
 
 // POST /api/exports – generic create: {source:{type,id}, format, options?, name?, description?}
-export const POST = withAuth(async ({ user, req }) => {
-  const { source, ...body } = await readJson(req, GenericCreateExportBodySchema);
+export const POST = withAuth(async ({ user, req, meta }) => {
+  const { source: ref, ...body } = await readJson(req, GenericCreateExportBodySchema);
+  const source = { type: ref.type, id: parseId(ref.id, ref.type === "document" ? "Document" : "Project") };
   return createdResponse(
-    await createExport({
-      userId: user.id,
-      source,
-      body,
-      idempotencyKey: parseIdempotencyKey(req.headers.get("idempotency-key")),
-      meta: requestMeta(req),
-    }),
+    await createExport({ userId: user.id, source, body, idempotencyKey: parseIdempotencyKey(req.headers.get("idempotency-key")), meta }),
   );
 });

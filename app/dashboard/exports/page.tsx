@@ -5,7 +5,8 @@ import { ExportsView } from "@/components/exports/exports-view";
 import { PAGE_SIZE, listKey, parseFilters } from "@/components/exports/query";
 import { getDb } from "@/db";
 import { requireUser } from "@/lib/auth/page-session";
-import { exportStats, listExports, ListQuerySchema } from "@/lib/exports/service";
+import { ListQuerySchema } from "@/lib/exports/schemas";
+import { exportStats, listExports } from "@/lib/exports/services";
 import { listDocumentsOfUser, listProjects } from "@/lib/takeoff/read";
 
 export const metadata = { title: "Exports · Takeoff Exports" };
@@ -15,11 +16,13 @@ export default async function ExportsPage({ searchParams }: { searchParams: Prom
   const filters = parseFilters(await searchParams);
   const db = await getDb();
   const [stats, projects, documents, firstPage] = await Promise.all([
-    exportStats(user.id),
+    exportStats({ userId: user.id }, db),
     listProjects(db, user.id),
     listDocumentsOfUser(db, user.id),
     // A stale or hand-edited cursor is not worth a server error: the table shows the API's message instead.
-    listExports(user.id, ListQuerySchema.parse({ ...filters, limit: PAGE_SIZE })).catch(() => null),
+    Promise.resolve()
+      .then(() => listExports({ userId: user.id, query: ListQuerySchema.parse({ ...filters, limit: PAGE_SIZE }) }, db))
+      .catch(() => null),
   ]);
   const projectNames = new Map(projects.map((p) => [p.id, p.name]));
   const sources = Object.fromEntries([...projects.map((p) => [p.id, p.name]), ...documents.map((d) => [d.id, d.name])]);

@@ -2,7 +2,7 @@ import { withAuth } from "@/lib/api/handler";
 import { revokeApiKey } from "@/lib/auth/api-keys";
 
 // DELETE /api/api-keys/{id} – revoke a key; it stops working at once
-export const DELETE = withAuth(async ({ user, params }) => {
-  await revokeApiKey(user.id, String(params.id));
+export const DELETE = withAuth({ id: "API key" }, async ({ user, ids }) => {
+  await revokeApiKey(user.id, ids.id);
   return new Response(null, { status: 204 });
 });

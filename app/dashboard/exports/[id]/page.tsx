@@ -6,7 +6,8 @@ import { PageHeader } from "@/components/dashboard/page-header";
 import { ExportDetail } from "@/components/exports/export-detail";
 import { getDb } from "@/db";
 import { requireUser } from "@/lib/auth/page-session";
-import { getExport, listEvents } from "@/lib/exports/service";
+import { parseId } from "@/lib/api/request";
+import { getExport, listEvents } from "@/lib/exports/services";
 import { findOwnedProject, getDocument } from "@/lib/takeoff/read";
 
 type Props = { params: Promise<{ id: string }> };
@@ -14,14 +15,16 @@ type Props = { params: Promise<{ id: string }> };
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const user = await requireUser();
   const { id } = await params;
-  const item = await getExport(user.id, id).catch(() => null);
+  const item = await Promise.resolve()
+    .then(() => getExport({ userId: user.id, id: parseId(id, "Export") }))
+    .catch(() => null);
   return { title: `${item?.name ?? "Export"} · Exports · Takeoff Exports` };
 }
 
 export default async function ExportPage({ params }: Props) {
   const user = await requireUser();
-  const { id } = await params;
-  const [item, events] = await Promise.all([orNotFound(() => getExport(user.id, id)), orNotFound(() => listEvents(user.id, id))]);
+  const ref = { userId: user.id, id: await orNotFound(async () => parseId((await params).id, "Export")) };
+  const [item, events] = await Promise.all([orNotFound(() => getExport(ref)), orNotFound(() => listEvents(ref))]);
   const db = await getDb();
   // The source may have been deleted since; the export stays readable.
   const sourceName =

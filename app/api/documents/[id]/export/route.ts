@@ -1,10 +1,11 @@
+import { createFromRequest } from "@/lib/api/create-export";
 import { json, withAuth } from "@/lib/api/handler";
-import { parseId } from "@/lib/api/request";
 import { exportCatalogue } from "@/lib/exports/catalogue";
-import { createFromRequest } from "@/lib/exports/http";
 
 // GET /api/documents/{id}/export – what can be exported: summary, formats with options and defaults, suggested name
-export const GET = withAuth(async ({ user, params }) => json(await exportCatalogue(user.id, { type: "document", id: parseId(params.id, "Document") })));
+export const GET = withAuth({ id: "Document" }, async ({ user, ids }) => json(await exportCatalogue(user.id, { type: "document", id: ids.id })));
 
 // POST /api/documents/{id}/export – start a document export (202 + Location)
-export const POST = withAuth(async ({ user, req, params }) => createFromRequest(req, user.id, { type: "document", id: parseId(params.id, "Document") }));
+export const POST = withAuth({ id: "Document" }, async ({ user, req, ids, meta }) =>
+  createFromRequest(req, { userId: user.id, source: { type: "document", id: ids.id }, meta }),
+);

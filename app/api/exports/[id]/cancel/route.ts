@@ -1,5 +1,5 @@
 import { json, withAuth } from "@/lib/api/handler";
-import { cancelExport, requestMeta } from "@/lib/exports/service";
+import { cancelExport } from "@/lib/exports/services";
 
 // POST /api/exports/{id}/cancel – cancel a pending or processing export
-export const POST = withAuth(async ({ user, params, req }) => json(await cancelExport(user.id, String(params.id), requestMeta(req))));
+export const POST = withAuth({ id: "Export" }, async ({ user, ids, meta }) => json(await cancelExport({ userId: user.id, id: ids.id, meta })));

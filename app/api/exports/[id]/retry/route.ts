@@ -1,5 +1,5 @@
 import { json, withAuth } from "@/lib/api/handler";
-import { requestMeta, retryExport } from "@/lib/exports/service";
+import { retryExport } from "@/lib/exports/services";
 
 // POST /api/exports/{id}/retry – re-run a failed, cancelled or expired export in place
-export const POST = withAuth(async ({ user, params, req }) => json(await retryExport(user.id, String(params.id), requestMeta(req)), { status: 202 }));
+export const POST = withAuth({ id: "Export" }, async ({ user, ids, meta }) => json(await retryExport({ userId: user.id, id: ids.id, meta }), { status: 202 }));

@@ -1,24 +1,27 @@
 /**
- * The export pipeline (SPEC §7): three idempotent stages that both runners
- * call — start (claim), render-and-upload (stream source → renderer → storage),
- * finish (verify and complete) — plus failure handling, the stall sweep and
- * the expiry cleanup. Nothing here keeps state in memory between calls.
+ * The export pipeline's stages (SPEC §7), which both runners call: start
+ * (claim), render-and-upload (stream source → renderer → storage), finish
+ * (verify and complete), plus fail and runExport (all three in sequence, the
+ * inline runner's job). Every status change goes through transition().
+ * Nothing here keeps state in memory between calls.
  */
 import { PassThrough } from "node:stream";
-import { and, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { getDb, type Db } from "@/db";
-import { documents, exports, projects, storageDeletions, type ExportRow } from "@/db/schema";
+import { documents, exports, projects, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { sanitizeFileName } from "@/lib/storage/content-disposition";
-import { getStorage, type DiskStorage } from "@/lib/storage";
-import { errorKindOf, ExportJobError, readableMessage, userError } from "./errors";
-import { recordEvent } from "./events";
-import { transition } from "./lifecycle";
-import { RENDERERS } from "./formats";
-import { ExportCancelledError, type ExportSource, type Progress } from "./formats/types";
-import type { NormalisedOptions } from "./schemas";
-import { readExportSource } from "./source";
+import { getStorage } from "@/lib/storage";
+import { errorKindOf, ExportJobError, readableMessage, userError } from "../errors";
+import { RENDERERS } from "../formats";
+import { ExportCancelledError, type ExportSource } from "../formats/types";
+import { transition } from "../lifecycle";
+import { ACTIVE_STATUSES, isFinalFailure } from "../model";
+import type { NormalisedOptions } from "../schemas";
+import { readExportSource } from "../source";
+import { removeObject } from "./deletions";
+import { createProgress } from "./progress";
 
 /** What render-and-upload hands to finish: keys, sizes and counts, never bytes. */
 export type StoredFile = {
@@ -32,9 +35,6 @@ export type StoredFile = {
   warnings: string[];
 };
 
-const PROGRESS_INTERVAL_MS = 1000;
-const HEARTBEAT_INTERVAL_MS = 10_000;
-const ACTIVE = ["pending", "processing"] as const;
 
 export function storageKeyFor(row: Pick<ExportRow, "projectId" | "id" | "format">): string {
   return `exports/${row.projectId}/${row.id}.${RENDERERS[row.format].extension}`;
@@ -53,74 +53,22 @@ async function loadRow(db: Db, exportId: string): Promise<ExportRow | undefined>
 export async function start(exportId: string): Promise<boolean> {
   const db = await getDb();
   const now = new Date();
-  const claimed = await db.transaction(async (tx) => {
-    const [row] = await tx
-      .update(exports)
-      .set({
-        status: "processing",
-        attempts: sql`${exports.attempts} + 1`,
-        startedAt: now,
-        heartbeatAt: now,
-        progress: 0,
-        progressStep: "Starting",
-        recordsCount: 0,
-        errorMessage: null,
-        errorKind: null,
-        updatedAt: now,
-      })
-      .where(and(eq(exports.id, exportId), eq(exports.status, "pending")))
-      .returning();
-    if (row) await recordEvent(tx, { exportId, userId: row.userId, type: "started", data: { attempt: row.attempts } });
-    return row;
+  const claimed = await transition(db, exportId, {
+    from: ["pending"],
+    to: "processing",
+    set: {
+      attempts: sql`${exports.attempts} + 1`,
+      startedAt: now,
+      heartbeatAt: now,
+      progress: 0,
+      progressStep: "Starting",
+      recordsCount: 0,
+      errorMessage: null,
+      errorKind: null,
+    },
+    event: (row) => ({ type: "started", data: { attempt: row.attempts } }),
   });
   return Boolean(claimed);
-}
-
-/** Progress reporting: throttled writes that double as heartbeat and cancellation check. */
-function createProgress(db: Db, exportId: string, rowsTotal: number, abort: AbortController) {
-  let records = 0;
-  let step = "Rendering";
-  let lastWrite = 0;
-  let cancelled = false;
-
-  const write = async () => {
-    lastWrite = Date.now();
-    const percent = rowsTotal > 0 ? Math.min(95, Math.floor((records / rowsTotal) * 95)) : 50;
-    const [row] = await db
-      .update(exports)
-      .set({ progress: percent, progressStep: step, recordsCount: records, heartbeatAt: new Date(), updatedAt: new Date() })
-      .where(and(eq(exports.id, exportId), eq(exports.status, "processing")))
-      .returning({ id: exports.id });
-    if (!row) {
-      cancelled = true;
-      abort.abort(new ExportCancelledError());
-    }
-  };
-
-  const progress: Progress = {
-    async advance(n, newStep) {
-      records += n;
-      if (newStep) step = newStep;
-      if (cancelled) throw new ExportCancelledError();
-      if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) await write();
-      if (cancelled) throw new ExportCancelledError();
-    },
-    async step(newStep) {
-      step = newStep;
-      if (cancelled) throw new ExportCancelledError();
-      if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) await write();
-      if (cancelled) throw new ExportCancelledError();
-    },
-  };
-
-  // Renderers may spend a while without rows (e.g. zipping a workbook): keep
-  // the heartbeat alive so the stall sweep does not take the job away.
-  const timer = setInterval(() => {
-    if (Date.now() - lastWrite >= HEARTBEAT_INTERVAL_MS) write().catch((err) => logger.warn("heartbeat failed", { exportId, error: err }));
-  }, HEARTBEAT_INTERVAL_MS);
-  timer.unref();
-
-  return { progress, stop: () => clearInterval(timer), isCancelled: () => cancelled };
 }
 
 /**
@@ -232,10 +180,10 @@ export async function finish(exportId: string, file: StoredFile): Promise<boolea
     // The export may have been renamed while it rendered: name the file after the current name.
     const [current] = await tx.select({ name: exports.name, format: exports.format }).from(exports).where(eq(exports.id, exportId));
     const fileName = current ? sanitizeFileName(current.name, RENDERERS[current.format].extension) : file.fileName;
-    const [row] = await tx
-      .update(exports)
-      .set({
-        status: "completed",
+    return transition(tx, exportId, {
+      from: ["processing"],
+      to: "completed",
+      set: {
         progress: 100,
         progressStep: "Completed",
         recordsCount: file.records,
@@ -250,18 +198,12 @@ export async function finish(exportId: string, file: StoredFile): Promise<boolea
         expiresAt,
         heartbeatAt: now,
         updatedAt: now,
-      })
-      .where(and(eq(exports.id, exportId), eq(exports.status, "processing")))
-      .returning();
-    if (row) {
-      await recordEvent(tx, {
-        exportId,
-        userId: row.userId,
+      },
+      event: (row) => ({
         type: "completed",
         data: { file_size: file.fileSize, records: file.records, duration_ms: row.startedAt ? now.getTime() - row.startedAt.getTime() : null },
-      });
-    }
-    return row;
+      }),
+    });
   });
   if (!done) await removeObject(file.fileKey);
   return Boolean(done);
@@ -277,25 +219,14 @@ export async function fail(exportId: string, err: unknown, opts: { final: boolea
   const message = readableMessage(err);
   const now = new Date();
   if (kind === "system") logger.error("export attempt failed", { exportId, final: opts.final, error: err });
-  const row = await db.transaction(async (tx) => {
-    const [updated] = await tx
-      .update(exports)
-      .set(
-        opts.final
-          ? { status: "failed", errorMessage: message, errorKind: kind, progressStep: "Failed", heartbeatAt: null, updatedAt: now }
-          : { status: "pending", errorMessage: message, errorKind: kind, progressStep: "Waiting to retry", heartbeatAt: null, updatedAt: now },
-      )
-      .where(and(eq(exports.id, exportId), inArray(exports.status, [...ACTIVE])))
-      .returning();
-    if (updated) {
-      await recordEvent(tx, {
-        exportId,
-        userId: updated.userId,
-        type: opts.final ? "failed" : "retried",
-        data: { message, kind, attempt: updated.attempts, automatic: !opts.final },
-      });
-    }
-    return updated;
+  const row = await transition(db, exportId, {
+    from: ACTIVE_STATUSES,
+    to: opts.final ? "failed" : "pending",
+    set: { errorMessage: message, errorKind: kind, progressStep: opts.final ? "Failed" : "Waiting to retry", heartbeatAt: null, updatedAt: now },
+    event: (updated) => ({
+      type: opts.final ? "failed" : "retried",
+      data: { message, kind, attempt: updated.attempts, automatic: !opts.final },
+    }),
   });
   if (row && opts.final) await removeObject(storageKeyFor(row));
 }
@@ -316,7 +247,7 @@ export async function runExport(exportId: string, opts: { signal?: AbortSignal; 
     if (!row || row.status !== "processing") return "cancelled";
     // EXPORTS_MAX_ATTEMPTS per run, as with Inngest's retries: attempts keep counting across manual retries.
     const attemptsThisRun = (row?.attempts ?? 0) - (opts.firstAttempt ?? 1) + 1;
-    const final = errorKindOf(err) !== "system" || attemptsThisRun >= env.EXPORTS_MAX_ATTEMPTS;
+    const final = isFinalFailure(errorKindOf(err), attemptsThisRun, env.EXPORTS_MAX_ATTEMPTS);
     await fail(exportId, err, { final });
     return final ? "failed" : "retry";
   }
@@ -329,96 +260,3 @@ export function pdfCapMessage(rows: number): string {
   );
 }
 
-/** Removes an object; when the store fails, the key is queued for the cleanup job. */
-export async function removeObject(key: string): Promise<void> {
-  try {
-    await getStorage().delete(key);
-  } catch (err) {
-    logger.warn("storage delete failed; queued for retry", { key, error: err });
-    const db = await getDb();
-    await db
-      .insert(storageDeletions)
-      .values({ fileKey: key, lastError: readableMessage(err) })
-      .onConflictDoUpdate({ target: storageDeletions.fileKey, set: { lastError: readableMessage(err), updatedAt: new Date() } });
-  }
-}
-
-/**
- * Stall sweep: a `processing` export whose heartbeat is older than the stall
- * timeout goes back to pending (returned, to be re-queued), or fails with kind
- * `timeout` after its last attempt. `includeAllProcessing` treats every
- * processing export as stalled (embedded start-up: no other process can own one).
- */
-export async function sweepStalled(opts: { includeAllProcessing?: boolean } = {}): Promise<{ requeued: { id: string; userId: string }[]; failed: string[] }> {
-  const db = await getDb();
-  const cutoff = new Date(Date.now() - env.EXPORT_STALL_SECONDS * 1000);
-  const stalled = await db
-    .select({ id: exports.id, userId: exports.userId, attempts: exports.attempts })
-    .from(exports)
-    .where(
-      and(
-        eq(exports.status, "processing"),
-        opts.includeAllProcessing ? undefined : sql`coalesce(${exports.heartbeatAt}, ${exports.updatedAt}) < ${cutoff.toISOString()}`,
-      ),
-    );
-  const requeued: { id: string; userId: string }[] = [];
-  const failed: string[] = [];
-  for (const s of stalled) {
-    const final = s.attempts >= env.EXPORTS_MAX_ATTEMPTS;
-    const err = new ExportJobError(
-      "timeout",
-      final
-        ? `The export stopped making progress and was given up after ${s.attempts} attempts.`
-        : "The export stopped making progress (the worker may have restarted); it will be retried.",
-    );
-    await fail(s.id, err, { final });
-    if (final) failed.push(s.id);
-    else requeued.push({ id: s.id, userId: s.userId });
-  }
-  return { requeued, failed };
-}
-
-/**
- * Retention: completed exports past `expires_at` lose their file and become
- * `expired` (the row is kept); failed storage deletions are retried.
- */
-export async function cleanupExpired(now = new Date()): Promise<{ expired: number; deletionsRetried: number; tempFilesRemoved: number }> {
-  const db = await getDb();
-  const due = await db
-    .select()
-    .from(exports)
-    .where(and(eq(exports.status, "completed"), lt(exports.expiresAt, now)))
-    .limit(1000);
-  let expired = 0;
-  for (const row of due) {
-    const updated = await transition(db, row.id, {
-      from: ["completed"],
-      to: "expired",
-      set: { progressStep: "Expired" },
-      event: { type: "expired", data: { expires_at: row.expiresAt?.toISOString() } },
-    });
-    if (!updated) continue;
-    expired++;
-    // After the commit: a file whose delete fails is queued, never left behind by a rolled-back status.
-    if (row.fileKey) await removeObject(row.fileKey);
-  }
-
-  const queued = await db.select().from(storageDeletions).limit(1000);
-  let deletionsRetried = 0;
-  for (const q of queued) {
-    try {
-      await getStorage().delete(q.fileKey);
-      await db.delete(storageDeletions).where(eq(storageDeletions.id, q.id));
-      deletionsRetried++;
-    } catch (err) {
-      await db
-        .update(storageDeletions)
-        .set({ attempts: q.attempts + 1, lastError: readableMessage(err), updatedAt: new Date() })
-        .where(eq(storageDeletions.id, q.id));
-    }
-  }
-  // Temp files left by a process killed mid-write (disk driver only; S3 relies on the bucket's multipart lifecycle rule).
-  const storage = getStorage() as Partial<DiskStorage>;
-  const tempFilesRemoved = typeof storage.sweepTemp === "function" ? await storage.sweepTemp(6 * 3600 * 1000) : 0;
-  return { expired, deletionsRetried, tempFilesRemoved };
-}

@@ -1,0 +1,237 @@
+/**
+ * Creating an export (SPEC §5.2): the source resolved and owned, options
+ * validated for the format, Idempotency-Key replay, de-duplication of an
+ * identical in-flight request, the limits, the PDF cap; then the row and its
+ * "created" event in one transaction, and only then the job (STYLE: insert,
+ * then send).
+ */
+import crypto from "node:crypto";
+import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "@/db";
+import { conditions, documents, exports, measurements, pages, projects, type ExportFormat } from "@/db/schema";
+import { env } from "@/lib/env";
+import { DomainError, notFound, validationError } from "@/lib/errors";
+import { recordEvent, type RequestMeta } from "../events";
+import { ACTIVE_STATUSES } from "../model";
+import { pdfCapMessage } from "../pipeline";
+import { getRunner } from "../runner";
+import { normaliseOptions, type CreateExportBody, type NormalisedOptions } from "../schemas";
+import type { ExportOut } from "../serialize";
+import { dbOr } from "./db";
+import { assertActiveBelowLimit, assertCreationRate, lockUserCreations } from "./limits";
+import { withUrl } from "./links";
+
+const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+export type SourceRef = { type: "document" | "project"; id: string };
+
+type ResolvedSource = {
+  type: "document_export" | "project_export";
+  projectId: string;
+  documentId: string | null;
+  /** "Structural Set.pdf" or the project name. */
+  label: string;
+};
+
+async function resolveSource(db: Db, userId: string, ref: SourceRef): Promise<ResolvedSource> {
+  if (ref.type === "document") {
+    const [row] = await db
+      .select({ id: documents.id, name: documents.name, projectId: documents.projectId })
+      .from(documents)
+      .innerJoin(projects, eq(projects.id, documents.projectId))
+      .where(and(eq(documents.id, ref.id), eq(projects.userId, userId)));
+    if (!row) throw notFound("Document");
+    return { type: "document_export", projectId: row.projectId, documentId: row.id, label: row.name };
+  }
+  const [row] = await db
+    .select({ id: projects.id, name: projects.name })
+    .from(projects)
+    .where(and(eq(projects.id, ref.id), eq(projects.userId, userId)));
+  if (!row) throw notFound("Project");
+  return { type: "project_export", projectId: row.id, documentId: null, label: row.name };
+}
+
+/** "Structural Set.pdf" → "Structural Set export". */
+export function suggestedName(label: string): string {
+  const base = label.replace(/\.[A-Za-z0-9]{1,5}$/, "").trim() || label;
+  return `${base} export`.slice(0, 200);
+}
+
+export function formatLabel(format: ExportFormat): string {
+  return format.toUpperCase();
+}
+
+/** Measurement rows the export will contain, after filters (for the PDF cap). */
+async function countRows(db: Db, source: ResolvedSource, options: NormalisedOptions): Promise<number> {
+  const [{ n }] = await db
+    .select({ n: count() })
+    .from(measurements)
+    .innerJoin(conditions, eq(conditions.id, measurements.conditionId))
+    .leftJoin(pages, eq(pages.id, measurements.pageId))
+    .where(
+      and(
+        eq(conditions.projectId, source.projectId),
+        source.documentId ? eq(pages.documentId, source.documentId) : undefined,
+        options.include_unverified ? undefined : eq(measurements.isVerified, true),
+        options.condition_ids ? inArray(conditions.id, options.condition_ids) : undefined,
+      ),
+    );
+  return n;
+}
+
+async function checkConditionIds(db: Db, projectId: string, ids: string[] | undefined) {
+  if (!ids) return;
+  const found = await db
+    .select({ id: conditions.id })
+    .from(conditions)
+    .where(and(eq(conditions.projectId, projectId), inArray(conditions.id, ids)));
+  const known = new Set(found.map((r) => r.id));
+  const missing = ids.map((id, i) => ({ id, i })).filter(({ id }) => !known.has(id));
+  if (missing.length) {
+    throw new DomainError(
+      "validation_failed",
+      `options.condition_ids: ${missing.length === 1 ? `"${missing[0].id}" is not a condition` : `${missing.length} ids are not conditions`} of this project`,
+      missing.map(({ i }) => ({ path: `options.condition_ids[${i}]`, message: "not a condition of this project" })),
+    );
+  }
+}
+
+export type CreateResult = {
+  status: 200 | 202;
+  body: {
+    success: true;
+    deduplicated?: true;
+    task_id: string;
+    export_id: string;
+    export: ExportOut;
+    message: string;
+  };
+};
+
+function startedMessage(label: string, format: ExportFormat) {
+  return `Export of "${label}" started as ${formatLabel(format)}. Follow it on the Exports page.`;
+}
+
+/**
+ * Creates an export (SPEC §5.2): validates options for the format, applies
+ * Idempotency-Key, de-duplicates identical in-flight requests, enforces the
+ * per-user active limit and the PDF cap, then inserts and enqueues.
+ * Creations of one user are serialised with an advisory lock so ten parallel
+ * identical POSTs make one export.
+ */
+export async function createExport(
+  input: {
+    userId: string;
+    source: SourceRef;
+    body: CreateExportBody;
+    idempotencyKey?: string;
+    meta?: RequestMeta;
+  },
+  dbIn?: Db,
+): Promise<CreateResult> {
+  const db = await dbOr(dbIn);
+  const { userId, body } = input;
+  const format = body.format;
+  const normalised = normaliseOptions(format, body.options);
+  if (!normalised.success) throw validationError(normalised.error, ["options"]);
+  const options = normalised.data;
+
+  const source = await resolveSource(db, userId, input.source);
+  await checkConditionIds(db, source.projectId, options.condition_ids);
+
+  if (format === "pdf") {
+    const rows = await countRows(db, source, options);
+    if (rows > env.PDF_MAX_ROWS) throw new DomainError("validation_failed", pdfCapMessage(rows), [{ path: "format", message: "over the PDF row cap" }]);
+  }
+
+  const requestHash = crypto
+    .createHash("sha256")
+    .update(JSON.stringify({ s: input.source.type, id: source.documentId ?? source.projectId, format, options, name: body.name ?? null, description: body.description ?? null }))
+    .digest("hex");
+
+  const outcome = await db.transaction(async (tx) => {
+    await lockUserCreations(tx, userId);
+
+    if (input.idempotencyKey) {
+      const [prior] = await tx
+        .select()
+        .from(exports)
+        .where(and(eq(exports.userId, userId), eq(exports.idempotencyKey, input.idempotencyKey)));
+      if (prior && Date.now() - prior.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS) {
+        if (prior.requestHash !== requestHash) {
+          throw new DomainError("idempotency_key_reused", "This Idempotency-Key was already used with a different request. Use a new key for a new export.", [
+            { path: "Idempotency-Key", message: "reused with a different body" },
+          ]);
+        }
+        return { kind: "replay" as const, row: prior };
+      }
+      // Past its window the key is free again.
+      if (prior) await tx.update(exports).set({ idempotencyKey: null }).where(eq(exports.id, prior.id));
+    }
+
+    const [duplicate] = await tx
+      .select()
+      .from(exports)
+      .where(
+        and(
+          eq(exports.userId, userId),
+          eq(exports.format, format),
+          eq(exports.projectId, source.projectId),
+          source.documentId ? eq(exports.documentId, source.documentId) : sql`${exports.documentId} is null`,
+          sql`${exports.options} = ${JSON.stringify(options)}::jsonb`,
+          inArray(exports.status, [...ACTIVE_STATUSES]),
+        ),
+      )
+      .orderBy(desc(exports.createdAt))
+      .limit(1);
+    if (duplicate) return { kind: "duplicate" as const, row: duplicate };
+
+    await assertCreationRate(tx, userId);
+    await assertActiveBelowLimit(tx, userId, { detail: true });
+
+    const now = new Date();
+    const [row] = await tx
+      .insert(exports)
+      .values({
+        userId,
+        type: source.type,
+        projectId: source.projectId,
+        documentId: source.documentId,
+        name: body.name ?? suggestedName(source.label),
+        description: body.description ?? `${formatLabel(format)} export of ${source.label}`,
+        format,
+        options: options as Record<string, unknown>,
+        status: "pending",
+        progressStep: "Queued",
+        idempotencyKey: input.idempotencyKey ?? null,
+        requestHash,
+        createdAt: now,
+        updatedAt: now,
+      })
+      .returning();
+    await recordEvent(tx, {
+      exportId: row.id,
+      userId,
+      type: "created",
+      data: { format, source: input.source.type, options },
+      ip: input.meta?.ip,
+      userAgent: input.meta?.userAgent,
+    });
+    return { kind: "created" as const, row };
+  });
+
+  const row = outcome.row;
+  if (outcome.kind === "created") await getRunner().enqueue({ id: row.id, userId });
+  const body202 = {
+    success: true as const,
+    ...(outcome.kind === "duplicate" ? { deduplicated: true as const } : {}),
+    task_id: row.taskId,
+    export_id: row.id,
+    export: await withUrl(row),
+    message:
+      outcome.kind === "duplicate"
+        ? `An identical export of "${source.label}" is already ${row.status === "pending" ? "queued" : "running"}. Follow it on the Exports page.`
+        : startedMessage(source.label, row.format),
+  };
+  return { status: outcome.kind === "created" ? 202 : 200, body: body202 };
+}

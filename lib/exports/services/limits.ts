@@ -1,0 +1,52 @@
+/**
+ * The limits on starting work (SPEC §5.2), shared by creation and retry:
+ * one user's creations run one at a time (an advisory lock, so ten parallel
+ * identical POSTs make one export), at most EXPORTS_MAX_ACTIVE_PER_USER
+ * pending or processing, and at most EXPORTS_CREATE_PER_MINUTE creations a
+ * minute.
+ */
+import { and, count, eq, gte, inArray, sql } from "drizzle-orm";
+import type { Tx } from "@/db";
+import { exportEvents, exports } from "@/db/schema";
+import { env } from "@/lib/env";
+import { DomainError } from "@/lib/errors";
+import { ACTIVE_STATUSES } from "../model";
+
+/** Serialises this user's creations and retries until the transaction ends. */
+export async function lockUserCreations(tx: Tx, userId: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`exports:create:${userId}`}))`);
+}
+
+/** Refuses one more pending/processing export over EXPORTS_MAX_ACTIVE_PER_USER. `detail` tells the user more for a new export. */
+export async function assertActiveBelowLimit(tx: Tx, userId: string, opts: { detail: boolean }): Promise<void> {
+  const [{ active }] = await tx
+    .select({ active: count() })
+    .from(exports)
+    .where(and(eq(exports.userId, userId), inArray(exports.status, [...ACTIVE_STATUSES])));
+  if (active < env.EXPORTS_MAX_ACTIVE_PER_USER) return;
+  const message = opts.detail
+    ? `You already have ${active} exports waiting or running (the limit is ${env.EXPORTS_MAX_ACTIVE_PER_USER}). Try again when some have finished.`
+    : `You already have ${active} exports waiting or running. Try again when some have finished.`;
+  throw new DomainError("rate_limited", message, undefined, 30);
+}
+
+/**
+ * At most EXPORTS_CREATE_PER_MINUTE creations per user per minute, counted
+ * from the audit trail so deleting exports does not reset it and every app
+ * instance sees the same count.
+ */
+export async function assertCreationRate(tx: Tx, userId: string): Promise<void> {
+  const since = new Date(Date.now() - 60_000);
+  const [{ recent }] = await tx
+    .select({ recent: count() })
+    .from(exportEvents)
+    .where(and(eq(exportEvents.userId, userId), eq(exportEvents.type, "created"), gte(exportEvents.createdAt, since)));
+  if (recent >= env.EXPORTS_CREATE_PER_MINUTE) {
+    throw new DomainError(
+      "rate_limited",
+      `You created ${recent} exports in the last minute (the limit is ${env.EXPORTS_CREATE_PER_MINUTE}). Wait a moment and try again.`,
+      undefined,
+      60,
+    );
+  }
+}
