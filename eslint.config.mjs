@@ -1,10 +1,37 @@
 import nextCoreWebVitals from "eslint-config-next/core-web-vitals";
 import nextTypescript from "eslint-config-next/typescript";
 
+/**
+ * Layer rules (docs/architecture.md): the HTTP layer (lib/api) sits on top;
+ * nothing below it may import it, so services, storage and renderers stay
+ * free of requests, responses and statuses. Client components import shared
+ * constants and types, never server modules.
+ */
+const HTTP_LAYER = {
+  group: ["@/lib/api", "@/lib/api/*", "**/lib/api/*", "next/server"],
+  message: "Below the HTTP layer: throw a DomainError (lib/errors.ts) and take parsed input; only routes and lib/api know about requests and statuses.",
+};
+
+const SERVER_MODULES = {
+  group: ["@/db", "@/db/*", "@/lib/env", "@/lib/storage", "@/lib/storage/*", "@/lib/exports/services", "@/lib/exports/services/*", "@/lib/exports/pipeline", "@/lib/exports/pipeline/*", "@/lib/exports/runner", "@/lib/takeoff/*", "@/lib/auth", "@/lib/auth/*", "@/lib/api/*", "@/inngest/*"],
+  allowTypeImports: true,
+  message: "Components run in the browser too: import shared constants (lib/exports/model.ts) and types, not server modules.",
+};
+
 const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
-  { ignores: [".next/**", "node_modules/**", ".data/**", ".test-data/**", "db/migrations/**", "next-env.d.ts", "test-results/**", "playwright-report/**"] },
+  { ignores: [".next/**", "node_modules/**", ".data/**", ".test-data/**", "db/migrations/**", "next-env.d.ts", "test-results/**", "playwright-report/**", ".ci/node/**", ".scratch/**"] },
+  {
+    files: ["db/**/*.ts", "lib/errors.ts", "lib/env.ts", "lib/logger.ts", "lib/storage/**/*.ts", "lib/takeoff/**/*.ts", "lib/exports/**/*.ts", "lib/auth/**/*.ts", "inngest/**/*.ts"],
+    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [HTTP_LAYER] }] },
+  },
+  {
+    files: ["components/**/*.ts", "components/**/*.tsx"],
+    // or-not-found is a server helper for pages; it needs only the domain error type.
+    ignores: ["components/dashboard/or-not-found.ts"],
+    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [SERVER_MODULES] }] },
+  },
 ];
 
 export default config;
