@@ -1,0 +1,145 @@
+/**
+ * Reads the data of one export (SPEC §6 "Source data" and "Order"): the
+ * project, conditions with totals computed in SQL after filters, and the
+ * measurements as async batches — never the whole table in memory and never
+ * inside a long transaction (PGlite has a single connection).
+ *
+ * How the reads stay cheap at a million rows: one grouped query lists the
+ * (condition, page) pairs that have measurements, with their counts. Those
+ * pairs are sorted in JS into export order (or By-Page order) and packed into
+ * chunks of at most BATCH_SIZE rows that share a condition (or a page). A
+ * chunk is then one indexed query that returns its rows already in order; a
+ * pair bigger than that is read with keyset pagination on (position, id). No
+ * query sorts more than BATCH_SIZE rows. Queries are asked for ahead of the
+ * renderer, independently of how its batches are cut, so it never waits on
+ * several small chunks one after another.
+ *
+ * How memory stays flat however many rows there are. The live heap never
+ * grew; what grew was garbage promoted to V8's old generation, which only a
+ * full GC frees, so RSS rose with the run's length. Rows now die young:
+ * - a query returns a few JSON texts of GROUP_ROWS rows each: one text per
+ *   query was a megabyte, allocated as a large object that only a full GC
+ *   frees (one text per row would make the drivers decode thousands of
+ *   fields, PGlite above all);
+ * - texts wait unparsed, and only about one query's worth of them; they are
+ *   parsed into the objects the renderer gets when it asks for the next
+ *   batch, and batches are small (HANDOUT_ROWS), so nothing of a row lives
+ *   long enough to outlast two young-generation collections;
+ * - what the driver made for a result is emptied once read (see fetchTexts);
+ * - rows are class instances, not object literals (see Measurement).
+ * Rows carry neither condition nor page ids: the query numbers each row's
+ * pair within its chunk, and the pair has both, and the page details.
+ *
+ * plan.ts decides what is read in which query and order (no I/O), queries.ts
+ * holds the queries, chunk-reader.ts reads ahead and hands out batches,
+ * rows.ts turns a query's rows into the renderers' (Measurement).
+ */
+import { getDbHandle, withReadConnection, type Db } from "@/db";
+import { conditionCosts } from "@/lib/takeoff/read";
+import type { ExportSource, SourceCondition } from "../formats/types";
+import { roundTotal } from "../sanitize";
+import type { NormalisedOptions } from "../schemas";
+import { readBatches } from "./chunk-reader";
+import { BATCH_SIZE, batchSizeFor, planChunks, rankPairs, type Order, type Pair } from "./plan";
+import { findDocument, findProject, measurementReads, readConditions, readDocumentOrder, readPairCounts, sourceFilters } from "./queries";
+
+export { BATCH_SIZE } from "./plan";
+
+/**
+ * Runs `fn` with an export's source read as exports read it: over a
+ * connection of its own (withReadConnection), in queries sized for the
+ * driver. The source is valid until `fn` settles.
+ */
+export async function readExportSource<T>(input: LoadSourceInput, fn: (source: ExportSource) => Promise<T>): Promise<T> {
+  const { driver } = await getDbHandle();
+  return withReadConnection(async (db) => fn(await loadExportSource(db, input, { batchSize: batchSizeFor(driver) })));
+}
+
+/** The export's source (project or document) is gone; a user error, not worth retrying. */
+export class SourceMissingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SourceMissingError";
+  }
+}
+
+export type LoadSourceInput = {
+  exportId: string;
+  userId: string;
+  type: "document" | "project";
+  projectId: string;
+  documentId: string | null;
+  options: NormalisedOptions;
+  generatedAt: Date;
+};
+
+export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { batchSize?: number } = {}): Promise<ExportSource> {
+  const batchSize = opts.batchSize ?? BATCH_SIZE;
+  const { options } = input;
+
+  const project = await findProject(db, input.projectId, input.userId);
+  if (!project) throw new SourceMissingError("The project this export was made from no longer exists.");
+
+  let document: ExportSource["document"] = null;
+  if (input.type === "document") {
+    if (!input.documentId) throw new SourceMissingError("The document this export was made from no longer exists.");
+    const doc = await findDocument(db, input.documentId, project.id);
+    if (!doc) throw new SourceMissingError(`The document this export was made from no longer exists in project "${project.name}".`);
+    document = doc;
+  }
+
+  const filters = sourceFilters(project.id, document?.id ?? null, options);
+  // A document export lists only conditions with measurements on it; a project export lists all.
+  const conditionRows = await readConditions(db, filters, document !== null);
+  const sourceConditions: SourceCondition[] = conditionRows.map(({ condition: c, quantity, count: n }) => ({
+    id: c.id,
+    name: c.name,
+    description: c.description,
+    scope: c.scope,
+    category: c.category,
+    measurementType: c.measurementType,
+    unit: c.unit,
+    color: c.color,
+    sortOrder: c.sortOrder,
+    costs: options.include_costs ? conditionCosts(c) : null,
+    totalQuantity: roundTotal(quantity),
+    measurementCount: n,
+  }));
+  const rowsTotal = sourceConditions.reduce((sum, c) => sum + c.measurementCount, 0);
+
+  // Read once, on the first pass over the rows; both orders share them.
+  let pairsPromise: Promise<Pair[]> | undefined;
+  const loadPairs = () => (pairsPromise ??= readPairs());
+  async function readPairs(): Promise<Pair[]> {
+    const documentIds = document ? [document.id] : await readDocumentOrder(db, project.id);
+    const counts = await readPairCounts(db, filters);
+    return rankPairs(
+      counts,
+      sourceConditions.map((c) => c.id),
+      documentIds,
+    );
+  }
+
+  const reads = measurementReads(db, filters.verified);
+  async function* iterate(order: Order) {
+    yield* readBatches(planChunks(await loadPairs(), order, batchSize), reads, batchSize);
+  }
+
+  return {
+    exportId: input.exportId,
+    type: input.type,
+    generatedAt: input.generatedAt,
+    project: {
+      id: project.id,
+      name: project.name,
+      description: project.description,
+      clientName: project.clientName,
+      address: project.address,
+    },
+    document,
+    conditions: sourceConditions,
+    rowsTotal,
+    measurements: () => iterate("export"),
+    measurementsByPage: () => iterate("page"),
+  };
+}
