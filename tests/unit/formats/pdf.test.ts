@@ -5,6 +5,7 @@ import { Writable } from "node:stream";
 import PDFDocument from "pdfkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FONTS_DIR, LATIN_FACE_SCRIPTS, PageBytes, PlainText, releaseWrittenPage, renderPdf } from "@/lib/exports/formats/pdf";
+import { currentFont, fontkitFont, pageDictionary } from "@/lib/exports/formats/pdf/pdfkit-internals";
 import { ExportCancelledError } from "@/lib/exports/formats/types";
 import {
   countingProgress,
@@ -171,13 +172,13 @@ describe("PDF export", () => {
   });
 
   describe("memory: no work or objects that grow with the rows", () => {
-    /** A pdfkit document with Noto Sans selected, and pdfkit's font object (EmbeddedFont, untyped). */
+    /** A pdfkit document with Noto Sans selected, and pdfkit's font object (its EmbeddedFont). */
     function notoSans() {
       const doc = new PDFDocument({ autoFirstPage: false });
       doc.registerFont("latin", fs.readFileSync(path.join(FONTS_DIR, "NotoSans-Regular.ttf")));
       // At size 1000 pdfkit measures in 1/1000 em, as PlainText does.
       doc.font("latin").fontSize(1000);
-      const font = (doc as unknown as { _font: ConstructorParameters<typeof PlainText>[0] })._font;
+      const font = currentFont(doc);
       return { doc, font };
     }
 
@@ -209,8 +210,8 @@ describe("PDF export", () => {
 
     it("shapes text per character pair, not per value: layout work stays the same for 4x the rows", async () => {
       // fontkit's layout() is where shaping every distinct value cost ~70 KB of garbage a row.
-      const fontkitFont = Object.getPrototypeOf(notoSans().font.font) as { layout: (...args: unknown[]) => unknown };
-      const layout = vi.spyOn(fontkitFont, "layout");
+      const fontkitPrototype = Object.getPrototypeOf(fontkitFont(notoSans().font)) as { layout: (...args: unknown[]) => unknown };
+      const layout = vi.spyOn(fontkitPrototype, "layout");
       const layoutCalls = async (rows: number) => {
         layout.mockClear();
         const sink = new Writable({ write: (_chunk, _enc, callback) => callback() });
@@ -253,11 +254,11 @@ describe("PDF export", () => {
       const first = doc.page;
       releaseWrittenPage(first);
       // Not written yet: nothing is released.
-      expect((first.dictionary as unknown as { data: object }).data).toHaveProperty("Contents");
+      expect(pageDictionary(first).data).toHaveProperty("Contents");
       doc.addPage();
       doc.fontSize(12).text("Second page", 50, 50);
       releaseWrittenPage(first);
-      expect((first.dictionary as unknown as { data: object }).data).toEqual({});
+      expect(pageDictionary(first).data).toEqual({});
       doc.end();
       await written;
       if (!hasPoppler) return;

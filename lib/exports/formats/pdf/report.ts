@@ -1,0 +1,256 @@
+/**
+ * The report (SPEC §6.3): title and project lines, the Project Summary table,
+ * then a table per condition; on every page a footer with the provenance line
+ * and "page n of N". The same code runs for the dry run and for drawing.
+ */
+import type { XmlTextCleaner } from "../../sanitize";
+import type { NormalisedOptions } from "../../schemas";
+import { formatInteger, formatMoney, formatNumber2, hasAnyCosts, provenanceLine, totalWithMarkup } from "../common";
+import type { ExportSource, SourceCondition, SourceMeasurement } from "../types";
+import {
+  BODY,
+  BODY_STYLE,
+  FOOTER_STYLE,
+  GREY,
+  HEADER_FILL,
+  HEADER_H,
+  LAYOUT_CACHE_PAGES,
+  MARGIN,
+  MEASUREMENT_COLUMNS,
+  pageSize,
+  ROW_H,
+  RULE,
+  STRIPE,
+  type Col,
+  type Pager,
+  type Style,
+} from "./layout";
+import { PageContent } from "./page-content";
+import { releaseWrittenPage, resetLayoutCaches } from "./pdfkit-internals";
+import { Typesetter } from "./typesetter";
+
+export class Report {
+  readonly width: number;
+  readonly height: number;
+  private readonly contentWidth: number;
+  private readonly showCosts: boolean;
+  private readonly footerText: string;
+  private readonly content: PageContent;
+  private readonly typeset: Typesetter;
+
+  constructor(
+    private readonly doc: PDFKit.PDFDocument,
+    private readonly source: ExportSource,
+    private readonly options: NormalisedOptions,
+    cleaner: XmlTextCleaner,
+  ) {
+    [this.width, this.height] = pageSize(options);
+    this.contentWidth = this.width - 2 * MARGIN;
+    this.showCosts = hasAnyCosts(source);
+    this.footerText = provenanceLine(source, options.timezone);
+    this.content = new PageContent(doc);
+    this.typeset = new Typesetter(doc, this.content, cleaner);
+  }
+
+  /** Writes the last page's pending content; call before `doc.end()`. */
+  finish(): void {
+    this.content.flush();
+  }
+
+  // -- page furniture --------------------------------------------------------
+
+  startPage(page: number, total: number): void {
+    const size = this.options.page_size === "a4" ? "A4" : "LETTER";
+    this.content.flush();
+    const previous = page > 1 ? this.doc.page : null;
+    // pdfkit writes the previous page out here.
+    this.doc.addPage({ size, layout: this.options.orientation ?? "portrait", margins: { top: 0, bottom: 0, left: 0, right: 0 } });
+    if (previous) releaseWrittenPage(previous);
+    this.content.newPage();
+    if (page % LAYOUT_CACHE_PAGES === 0) resetLayoutCaches(this.doc);
+    const y = this.height - 24;
+    this.content.hline(MARGIN, this.width - MARGIN, y - 12, 0.5, RULE);
+    const pageText = `Page ${formatInteger(page)} of ${formatInteger(total)}`;
+    const pageWidth = this.typeset.width(pageText, FOOTER_STYLE);
+    this.typeset.draw(pageText, this.width - MARGIN - pageWidth, y, FOOTER_STYLE, pageWidth + 1);
+    const max = this.contentWidth - pageWidth - 12;
+    // The same text every page, and a long one: cut it once per width, not on every page.
+    let footer = this.footerFits.get(max);
+    if (footer === undefined) {
+      footer = this.typeset.fit(this.footerText, FOOTER_STYLE, max);
+      this.footerFits.set(max, footer);
+    }
+    this.typeset.draw(footer, MARGIN, y, FOOTER_STYLE, max);
+  }
+
+  private readonly footerFits = new Map<number, string>();
+
+  // -- tables ----------------------------------------------------------------
+
+  private readonly placed = new Map<Col[], { x: number; w: number; col: Col }[]>();
+
+  private columns(cols: Col[]): { x: number; w: number; col: Col }[] {
+    let placed = this.placed.get(cols);
+    if (!placed) {
+      let x = MARGIN;
+      placed = cols.map((col) => {
+        const w = col.share * this.contentWidth;
+        const c = { x, w, col };
+        x += w;
+        return c;
+      });
+      this.placed.set(cols, placed);
+    }
+    return placed;
+  }
+
+  private tableHeader(p: Pager, cols: Col[]): void {
+    if (p.drawing) {
+      this.content.rect(MARGIN, p.y, this.contentWidth, HEADER_H, HEADER_FILL);
+      for (const c of this.columns(cols)) this.typeset.draw(c.col.header, c.x + 4, p.y + 11, { size: BODY, bold: true }, c.w - 8, c.col.align);
+    }
+    p.y += HEADER_H;
+  }
+
+  private tableRow(p: Pager, cols: Col[], cells: string[], index: number, style: Style = BODY_STYLE): void {
+    if (p.drawing) {
+      if (index % 2 === 1) {
+        this.content.rect(MARGIN, p.y, this.contentWidth, ROW_H, STRIPE);
+      }
+      const placed = this.columns(cols);
+      for (let i = 0; i < placed.length; i++) {
+        const c = placed[i];
+        this.typeset.draw(cells[i] ?? "", c.x + 4, p.y + 10, style, c.w - 8, c.col.align);
+      }
+    }
+    p.y += ROW_H;
+  }
+
+  private textLine(p: Pager, text: string, style: Style, height: number): void {
+    if (p.drawing) this.typeset.draw(text, MARGIN, p.y + height * 0.75, style, this.contentWidth);
+    p.y += height;
+  }
+
+  // -- the report ------------------------------------------------------------
+
+  /** The cells of a measurement row, refilled for each row. */
+  private readonly cells: string[] = ["", "", "", "", ""];
+
+  /** The whole document; the same code runs for the dry run and for drawing. */
+  async layout(p: Pager, rows: AsyncIterable<SourceMeasurement[]>, afterBatch: (n: number) => Promise<void>): Promise<void> {
+    const { source } = this;
+    p.newPage();
+    const titleStyle: Style = { size: 18, bold: true };
+    for (const l of this.typeset.wrap(source.type === "document" && source.document ? source.document.name : source.project.name, titleStyle, this.contentWidth, 3)) {
+      this.textLine(p, l, titleStyle, 24);
+    }
+    const meta: Style = { size: 10, color: "#374151" };
+    if (source.type === "document") this.textLine(p, `Project: ${this.typeset.line(source.project.name)}`, meta, 15);
+    if (source.project.clientName) this.textLine(p, `Client: ${this.typeset.line(source.project.clientName)}`, meta, 15);
+    if (source.project.description) {
+      for (const l of this.typeset.wrap(source.project.description, { size: 9, color: GREY }, this.contentWidth, 6)) this.textLine(p, l, { size: 9, color: GREY }, 13);
+    }
+    p.y += 10;
+
+    if (source.conditions.length === 0) {
+      this.textLine(p, "No conditions found.", { size: 11 }, 18);
+      for await (const batch of rows) await afterBatch(batch.length);
+      return;
+    }
+
+    // Project Summary
+    const summaryCols: Col[] = this.showCosts
+      ? [
+          { header: "Condition", share: 0.3 },
+          { header: "Type", share: 0.09 },
+          { header: "Unit", share: 0.07 },
+          { header: "Quantity", share: 0.16, align: "right" },
+          { header: "Count", share: 0.1, align: "right" },
+          { header: "Unit Cost", share: 0.13, align: "right" },
+          { header: "Total", share: 0.15, align: "right" },
+        ]
+      : [
+          { header: "Condition", share: 0.42 },
+          { header: "Type", share: 0.14 },
+          { header: "Unit", share: 0.1 },
+          { header: "Quantity", share: 0.2, align: "right" },
+          { header: "Count", share: 0.14, align: "right" },
+        ];
+    p.ensure(22 + HEADER_H + ROW_H);
+    this.textLine(p, "Project Summary", { size: 13, bold: true }, 22);
+    this.tableHeader(p, summaryCols);
+    source.conditions.forEach((c, i) => {
+      if (p.ensure(ROW_H)) this.tableHeader(p, summaryCols);
+      const cells = [this.typeset.line(c.name), c.measurementType, this.typeset.line(c.unit), formatNumber2(c.totalQuantity), formatInteger(c.measurementCount)];
+      if (this.showCosts) {
+        cells.push(
+          c.costs?.unit_cost != null ? formatMoney(c.costs.unit_cost) : "",
+          c.costs?.total_with_markup != null ? formatMoney(c.costs.total_with_markup) : "",
+        );
+      }
+      this.tableRow(p, summaryCols, cells, i);
+    });
+    if (this.showCosts) {
+      p.y += 4;
+      p.ensure(18);
+      this.textLine(p, `Project Total (with markup): ${formatMoney(totalWithMarkup(source))}`, { size: 10, bold: true }, 18);
+    }
+
+    // One section per condition with measurements; rows arrive grouped by condition.
+    const byId = new Map(source.conditions.map((c) => [c.id, c]));
+    let current: SourceCondition | null = null;
+    let index = 0;
+    // Batches are walked by hand: a `for await` (and a `for of` over the batch)
+    // keeps the batch it last saw reachable until the next one has been read
+    // and parsed, so each batch lived twice as long and more of them were
+    // promoted to the old generation before they died.
+    const batches = rows[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        let next: IteratorResult<SourceMeasurement[]> | null = await batches.next();
+        if (next.done) break;
+        let batch: SourceMeasurement[] | null = next.value;
+        next = null;
+        const n = batch.length;
+        for (let i = 0; i < n; i++) {
+          const m = batch[i];
+          const c = byId.get(m.conditionId);
+          if (!c) continue;
+          if (c !== current) {
+            current = c;
+            index = 0;
+            p.y += 14;
+            p.ensure(20 + 15 + HEADER_H + ROW_H);
+            this.textLine(p, `Condition: ${this.typeset.line(c.name)}`, { size: 12, bold: true }, 20);
+            this.textLine(
+              p,
+              `Type: ${c.measurementType} | Unit: ${this.typeset.line(c.unit)} | Total: ${formatNumber2(c.totalQuantity)}`,
+              { size: 9, color: GREY },
+              15,
+            );
+            this.tableHeader(p, MEASUREMENT_COLUMNS);
+          }
+          if (p.ensure(ROW_H)) {
+            this.textLine(p, `Condition: ${this.typeset.line(c.name)} (continued)`, { size: 9, bold: true, color: GREY }, 14);
+            this.tableHeader(p, MEASUREMENT_COLUMNS);
+          }
+          const cells = this.cells;
+          if (p.drawing) {
+            cells[0] = m.pageNumber === null ? "" : String(m.pageNumber);
+            cells[1] = this.typeset.line(m.sheetNumber ?? "");
+            cells[2] = m.geometryType;
+            cells[3] = formatNumber2(m.quantity);
+            cells[4] = this.typeset.line(m.unit);
+          }
+          this.tableRow(p, MEASUREMENT_COLUMNS, cells, index++);
+        }
+        batch = null;
+        await afterBatch(n);
+      }
+    } catch (err) {
+      // As `for await` does: the source stops reading (its queries finish), and the loop's error is the one reported.
+      await batches.return?.().catch(() => {});
+      throw err;
+    }
+  }
+}
