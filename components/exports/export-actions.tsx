@@ -10,11 +10,12 @@ import { buttonClass } from "@/components/ui/button";
 import { ConfirmDialog } from "@/components/ui/confirm-dialog";
 import { useToast } from "@/components/ui/toast";
 import { fetchJson } from "@/lib/fetcher";
-import { isActive, isRetryable, type ExportItem } from "./types";
+import { canCancel, canDownload, canRetry, isActive } from "@/lib/exports/model";
+import type { ExportItem } from "./types";
 
-type Action = "retry" | "cancel" | "delete";
+export type ExportAction = "retry" | "cancel" | "delete";
 
-const DONE: Record<Action, string> = { retry: "Retry started", cancel: "Export cancelled", delete: "Export deleted" };
+const DONE: Record<ExportAction, string> = { retry: "Retry started", cancel: "Export cancelled", delete: "Export deleted" };
 
 /**
  * `onChanged` runs after every action (and shortly after a download starts,
@@ -26,7 +27,7 @@ export function useExportActions({ onChanged, onDeleted }: { onChanged: () => vo
   const [toDelete, setToDelete] = useState<ExportItem | null>(null);
 
   const run = useCallback(
-    async (e: ExportItem, action: Action) => {
+    async (e: ExportItem, action: ExportAction) => {
       setBusy(`${e.id}:${action}`);
       try {
         if (action === "delete") await fetchJson(`/api/exports/${e.id}`, { method: "DELETE" });
@@ -44,7 +45,7 @@ export function useExportActions({ onChanged, onDeleted }: { onChanged: () => vo
   );
 
   const act = useCallback(
-    (e: ExportItem, action: Action) => {
+    (e: ExportItem, action: ExportAction) => {
       if (action === "delete") setToDelete(e);
       else void run(e, action);
     },
@@ -94,7 +95,7 @@ export function ExportActionButtons({
   size = "sm",
 }: {
   item: ExportItem;
-  act: (e: ExportItem, action: Action) => void;
+  act: (e: ExportItem, action: ExportAction) => void;
   busy: string | null;
   onDownload?: () => void;
   showDetails?: boolean;
@@ -104,18 +105,18 @@ export function ExportActionButtons({
   const disabled = busy !== null && busy.startsWith(item.id);
   return (
     <div className={`flex flex-wrap gap-1.5 ${showDetails ? "lg:flex-nowrap" : ""}`}>
-      {item.status === "completed" && (
+      {canDownload(item.status) && (
         <a href={`/api/exports/${item.id}/download`} onClick={onDownload} className={buttonClass("primary", size)} data-testid="download-link">
           Download{name}
         </a>
       )}
-      {isRetryable(item.status) && (
+      {canRetry(item.status) && (
         <button type="button" disabled={disabled} onClick={() => act(item, "retry")} className={buttonClass("secondary", size)}>
           {busy === `${item.id}:retry` ? "Retrying…" : "Retry"}
           {name}
         </button>
       )}
-      {isActive(item.status) && (
+      {canCancel(item.status) && (
         <button type="button" disabled={disabled} onClick={() => act(item, "cancel")} className={buttonClass("secondary", size)}>
           {busy === `${item.id}:cancel` ? "Cancelling…" : "Cancel"}
           {name}

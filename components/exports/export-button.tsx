@@ -6,14 +6,15 @@
  * tab, so coming back to the page still shows it.
  */
 import Link from "next/link";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import useSWR from "swr";
 import { buttonClass } from "@/components/ui/button";
 import { useToast } from "@/components/ui/toast";
 import { ApiError, fetcher } from "@/lib/fetcher";
-import { formatBytes } from "@/lib/format";
+import { canDownload, isActive } from "@/lib/exports/model";
 import { ExportDialog, type ConditionChoice, type CreatedExport, type ExportSource } from "./export-dialog";
-import { formatLabel, isActive, type ExportItem } from "./types";
+import { formatLabel, type ExportItem } from "./types";
+import { useExportStatusToasts } from "./use-export-status-toasts";
 
 const POLL_MS = 1500;
 
@@ -55,28 +56,13 @@ export function ExportButton({
   });
 
   // Toast when the export we follow finishes while we watch.
-  const lastStatus = useRef<string | null>(null);
-  useEffect(() => {
-    if (!running) return;
-    const was = lastStatus.current;
-    lastStatus.current = running.status;
-    if (!was || !isActive(was) || isActive(running.status)) return;
-    if (running.status === "completed") {
-      toast.show({
-        tone: "success",
-        title: `${running.name} is ready`,
-        message: `${formatLabel(running.format)} · ${formatBytes(running.file_size)}`,
-        action: { label: `Download ${running.file_name ?? "file"}`, href: `/api/exports/${running.id}/download`, download: true },
-      });
-    } else if (running.status === "failed") {
-      toast.show({ tone: "error", title: `${running.name} failed`, message: running.error_message ?? undefined, action: { label: "See details", href: `/dashboard/exports/${running.id}` } });
-    }
-  }, [running, toast]);
+  const watched = useMemo(() => (running ? [running] : undefined), [running]);
+  const { watch } = useExportStatusToasts(watched);
 
   const onCreated = useCallback(
     (result: CreatedExport) => {
       setOpen(false);
-      lastStatus.current = result.export.status;
+      watch(result.export);
       setExportId(result.export_id);
       sessionStorage.setItem(storageKey(source), result.export_id);
       toast.show({
@@ -86,7 +72,7 @@ export function ExportButton({
         action: { label: "Open the Exports page", href: "/dashboard/exports" },
       });
     },
-    [source, toast],
+    [source, toast, watch],
   );
 
   const busy = running && isActive(running.status);
@@ -112,7 +98,7 @@ export function ExportButton({
           {running.progress_step ?? "Queued"}
         </span>
       )}
-      {running?.status === "completed" && (
+      {running && canDownload(running.status) && (
         <a href={`/api/exports/${running.id}/download`} className="text-sm font-semibold text-blue-800 underline underline-offset-2" data-testid="inline-download">
           Download {formatLabel(running.format)}
           <span className="sr-only"> {running.file_name}</span>

@@ -6,17 +6,18 @@
  */
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import useSWR from "swr";
 import { CopyButton } from "@/components/ui/copy-button";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { useToast } from "@/components/ui/toast";
 import { fetcher } from "@/lib/fetcher";
 import { formatBytes, formatDuration, formatExact, formatMilliseconds, formatNumber, plural } from "@/lib/format";
+import { isActive } from "@/lib/exports/model";
 import { ExportActionButtons, useExportActions } from "./export-actions";
 import { RenameExport } from "./rename-export";
 import { ProgressBar, StatusPill } from "./status-badge";
-import { TYPE_LABELS, formatLabel, isActive, type ExportEvent, type ExportItem } from "./types";
+import { TYPE_LABELS, formatLabel, type ExportEvent, type ExportItem } from "./types";
+import { useExportStatusToasts } from "./use-export-status-toasts";
 
 const POLL_MS = 2000;
 
@@ -112,7 +113,6 @@ function Card({ title, children, id }: { title: string; children: React.ReactNod
 
 export function ExportDetail({ id, sourceName }: { id: string; sourceName: string | null }) {
   const router = useRouter();
-  const toast = useToast();
   const [gone, setGone] = useState(false);
   const { data: item, mutate } = useSWR<ExportItem>(gone ? null : `/api/exports/${id}`, fetcher, {
     refreshInterval: (d) => (d && isActive(d.status) ? POLL_MS : 0),
@@ -122,20 +122,9 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
     refreshInterval: active ? POLL_MS : 0,
   });
 
-  // When the export changes state, the timeline has a new entry; tell the user when it finished.
-  const lastStatus = useRef(item?.status);
-  useEffect(() => {
-    if (!item) return;
-    const was = lastStatus.current;
-    lastStatus.current = item.status;
-    if (!was || was === item.status) return;
-    void mutateEvents();
-    if (isActive(was) && item.status === "completed") {
-      toast.show({ tone: "success", title: `${item.name} is ready`, action: { label: `Download ${item.file_name ?? "file"}`, href: `/api/exports/${item.id}/download`, download: true } });
-    } else if (isActive(was) && item.status === "failed") {
-      toast.show({ tone: "error", title: `${item.name} failed`, message: item.error_message ?? undefined });
-    }
-  }, [item, mutateEvents, toast]);
+  // A change of state is a new entry in the timeline; the toast needs no link to the page it is shown on.
+  const watched = useMemo(() => (item ? [item] : undefined), [item]);
+  useExportStatusToasts(watched, { onStatusChange: () => void mutateEvents(), linkToDetails: false });
 
   const onChanged = useCallback(() => {
     if (gone) return;
@@ -279,7 +268,7 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
               <Field label="Task ID" mono>
                 {item.task_id}
               </Field>
-              <Field label="Type">{TYPE_LABELS[item.type as keyof typeof TYPE_LABELS] ?? item.type}</Field>
+              <Field label="Type">{TYPE_LABELS[item.type]}</Field>
               <Field label="Format">{formatLabel(item.format)}</Field>
               <Field label="Progress">
                 {item.progress}% · {item.progress_step ?? "—"}

@@ -12,13 +12,14 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import useSWR from "swr";
 import { buttonClass, inputClass } from "@/components/ui/button";
 import { RelativeTime } from "@/components/ui/relative-time";
-import { useToast } from "@/components/ui/toast";
+import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, isActive } from "@/lib/exports/model";
 import { fetcher } from "@/lib/fetcher";
-import { formatBytes, formatNumber, plural } from "@/lib/format";
+import { formatBytes, formatNumber } from "@/lib/format";
 import { ExportActionButtons, useExportActions } from "./export-actions";
 import { PAGE_SIZE, filtersToParams, hasFilters, listKey, parseFilters, type ExportFilters } from "./query";
 import { StatusBadge } from "./status-badge";
-import { FORMATS, FORMAT_LABELS, STATUSES, STATUS_LABELS, TYPES, TYPE_LABELS, formatLabel, isActive, type ExportItem, type ExportList, type ExportStats } from "./types";
+import { FORMAT_LABELS, STATUS_LABELS, TYPE_LABELS, formatLabel, type ExportItem, type ExportList, type ExportStats } from "./types";
+import { useExportStatusToasts } from "./use-export-status-toasts";
 
 const POLL_MS = 2000;
 
@@ -131,7 +132,6 @@ export function ExportsView({ stats, sources, suggestions }: Props) {
   const searchParams = useSearchParams();
   const filters = useMemo(() => parseFilters(new URLSearchParams(searchParams.toString())), [searchParams]);
   const key = listKey(filters);
-  const toast = useToast();
 
   // Cursors of the pages before this one, so Previous can go back.
   const [previousCursors, setPreviousCursors] = useState<(string | undefined)[]>([]);
@@ -157,34 +157,8 @@ export function ExportsView({ stats, sources, suggestions }: Props) {
   );
   const setFilter = useCallback((patch: Partial<ExportFilters>) => navigate({ ...latest.current, ...patch, cursor: undefined }), [navigate]);
 
-  // Toasts and fresh summary numbers when an export changes state while we watch.
-  const seen = useRef<Map<string, string> | null>(null);
-  useEffect(() => {
-    if (!data) return;
-    const before = seen.current;
-    let changed = false;
-    for (const e of data.exports) {
-      const was = before?.get(e.id);
-      if (was !== undefined && was !== e.status) changed = true;
-      if (was && isActive(was) && e.status === "completed") {
-        toast.show({
-          tone: "success",
-          title: `${e.name} is ready`,
-          message: `${formatLabel(e.format)} · ${plural(e.records_count, "record")} · ${formatBytes(e.file_size)}`,
-          action: { label: `Download ${e.file_name ?? "file"}`, href: `/api/exports/${e.id}/download`, download: true },
-        });
-      } else if (was && isActive(was) && e.status === "failed") {
-        toast.show({
-          tone: "error",
-          title: `${e.name} failed`,
-          message: e.error_message ?? "The export failed.",
-          action: { label: "See details", href: `/dashboard/exports/${e.id}` },
-        });
-      }
-    }
-    seen.current = new Map([...(before ?? []), ...data.exports.map((e) => [e.id, e.status] as const)]);
-    if (changed) router.refresh();
-  }, [data, toast, router]);
+  // The summary numbers are rendered on the server: fetch them again when an export changes state.
+  useExportStatusToasts(data?.exports, { onStatusChange: () => router.refresh() });
 
   // Something may be running that this filtered page does not show: keep the numbers moving.
   const pageHasActive = data?.exports.some((e) => isActive(e.status)) ?? false;
@@ -218,9 +192,9 @@ export function ExportsView({ stats, sources, suggestions }: Props) {
         </h2>
         <div className="grid grid-cols-3 items-end gap-3 lg:grid-cols-[minmax(0,2fr)_repeat(3,minmax(0,1fr))_auto]">
           <SearchBox value={filters.q ?? ""} onSearch={onSearch} />
-          <FilterSelect id="filter-status" label="Status" value={filters.status} options={STATUSES} labels={STATUS_LABELS} onChange={(status) => setFilter({ status })} />
-          <FilterSelect id="filter-format" label="Format" value={filters.format} options={FORMATS} labels={FORMAT_LABELS} onChange={(format) => setFilter({ format })} />
-          <FilterSelect id="filter-type" label="Type" value={filters.type} options={TYPES} labels={TYPE_LABELS} onChange={(type) => setFilter({ type })} />
+          <FilterSelect id="filter-status" label="Status" value={filters.status} options={EXPORT_STATUSES} labels={STATUS_LABELS} onChange={(status) => setFilter({ status })} />
+          <FilterSelect id="filter-format" label="Format" value={filters.format} options={EXPORT_FORMATS} labels={FORMAT_LABELS} onChange={(format) => setFilter({ format })} />
+          <FilterSelect id="filter-type" label="Type" value={filters.type} options={EXPORT_TYPES} labels={TYPE_LABELS} onChange={(type) => setFilter({ type })} />
           {(filtered || filters.cursor) && (
             <div className="col-span-3 lg:col-span-1">
               <button type="button" onClick={() => navigate({})} className={buttonClass("secondary", "md", "w-full lg:w-auto")}>

@@ -3,14 +3,14 @@
  * and the API key SWR fetches it under. Used by the page on the server, to
  * render the first page, and by the table in the browser.
  */
-import { FORMATS, STATUSES, TYPES } from "./types";
+import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, type ExportFormat, type ExportStatus, type ExportType } from "@/lib/exports/model";
 
 export const PAGE_SIZE = 20;
 
 export type ExportFilters = {
-  status?: (typeof STATUSES)[number];
-  format?: (typeof FORMATS)[number];
-  type?: (typeof TYPES)[number];
+  status?: ExportStatus;
+  format?: ExportFormat;
+  type?: ExportType;
   q?: string;
   cursor?: string;
 };
@@ -32,9 +32,9 @@ export function parseFilters(source: ParamSource): ExportFilters {
   const q = read(source, "q")?.trim().slice(0, 200);
   const cursor = read(source, "cursor");
   return {
-    status: oneOf(read(source, "status"), STATUSES),
-    format: oneOf(read(source, "format") === "xlsx" ? "excel" : read(source, "format"), FORMATS),
-    type: oneOf(read(source, "type"), TYPES),
+    status: oneOf(read(source, "status"), EXPORT_STATUSES),
+    format: oneOf(read(source, "format") === "xlsx" ? "excel" : read(source, "format"), EXPORT_FORMATS),
+    type: oneOf(read(source, "type"), EXPORT_TYPES),
     q: q || undefined,
     cursor: cursor && cursor.length <= 200 ? cursor : undefined,
   };

@@ -1,7 +1,8 @@
 /** Status badge, with a progress bar and the current step while an export is queued or running. */
-import { STATUS_LABELS, isActive, type ExportItem } from "./types";
+import { isActive, type ExportStatus } from "@/lib/exports/model";
+import { STATUS_LABELS, type ExportItem } from "./types";
 
-const STYLES: Record<string, { badge: string; dot: string }> = {
+const STYLES: Record<ExportStatus, { badge: string; dot: string }> = {
   pending: { badge: "bg-amber-50 text-amber-900 ring-amber-300", dot: "bg-amber-500" },
   processing: { badge: "bg-blue-50 text-blue-900 ring-blue-300", dot: "bg-blue-600 animate-pulse" },
   completed: { badge: "bg-emerald-50 text-emerald-900 ring-emerald-300", dot: "bg-emerald-600" },
@@ -11,11 +12,11 @@ const STYLES: Record<string, { badge: string; dot: string }> = {
 };
 
 export function StatusPill({ status }: { status: string }) {
-  const style = STYLES[status] ?? STYLES.cancelled;
+  const style = STYLES[status as ExportStatus] ?? STYLES.cancelled;
   return (
     <span className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${style.badge}`}>
       <span aria-hidden="true" className={`h-1.5 w-1.5 rounded-full ${style.dot}`} />
-      {STATUS_LABELS[status as keyof typeof STATUS_LABELS] ?? status}
+      {STATUS_LABELS[status as ExportStatus] ?? status}
     </span>
   );
 }

@@ -1,47 +1,27 @@
-/** Client-side shapes of the API's export objects, lists, events and format catalogue, with labels for display. */
+/**
+ * Client-side shapes of the API's export objects, lists, events and format
+ * catalogue, with labels for display. Shapes are taken from the server's own
+ * types by `import type` only, so nothing of the server reaches the browser
+ * bundle; the statuses, formats and their rules come from lib/exports/model.
+ */
+import type { z } from "zod";
+import type { CatalogueSchema } from "@/lib/api/schemas";
+import type { ExportFormat, ExportStatus, ExportType } from "@/lib/exports/model";
 import type { ExportOut, eventOut } from "@/lib/exports/serialize";
 
 export type ExportItem = ExportOut;
 export type ExportEvent = ReturnType<typeof eventOut>;
-export type ExportStatus = ExportItem["status"];
 
 export type ExportList = { exports: ExportItem[]; total: number; next_cursor: string | null };
 
 export type ExportStats = { total: number; completed: number; in_progress: number; failed: number; downloads: number };
 
-/** One option of a format, as lib/exports/formats/index.ts describes it (a JSON-Schema-like subset). */
-export type OptionInfo = {
-  key: string;
-  type: "boolean" | "string" | "array" | (string & {});
-  default?: unknown;
-  /** Allowed values, when the option is a choice. */
-  enum?: unknown[];
-  items?: { type: string; format?: string };
-  description?: string | null;
-};
+/** What GET /api/{documents,projects}/{id}/export answers: the schema that documents and checks the response types it here too. */
+export type Catalogue = z.output<typeof CatalogueSchema>;
+export type FormatInfo = Catalogue["formats"][number];
+export type OptionInfo = FormatInfo["options"][number];
 
-export type FormatInfo = {
-  id: string;
-  label: string;
-  extension: string;
-  content_type: string;
-  description: string;
-  options: OptionInfo[];
-};
-
-export type Catalogue = {
-  source: { type: "document" | "project"; id: string; name: string; measurements_count: number; page_count?: number };
-  suggested_name: string;
-  default_format: string;
-  pdf_max_rows: number;
-  formats: FormatInfo[];
-};
-
-export const STATUSES = ["pending", "processing", "completed", "failed", "cancelled", "expired"] as const;
-export const FORMATS = ["csv", "excel", "pdf", "json", "ost"] as const;
-export const TYPES = ["document_export", "project_export"] as const;
-
-export const STATUS_LABELS: Record<(typeof STATUSES)[number], string> = {
+export const STATUS_LABELS: Record<ExportStatus, string> = {
   pending: "Queued",
   processing: "Processing",
   completed: "Completed",
@@ -50,7 +30,7 @@ export const STATUS_LABELS: Record<(typeof STATUSES)[number], string> = {
   expired: "Expired",
 };
 
-export const FORMAT_LABELS: Record<(typeof FORMATS)[number], string> = {
+export const FORMAT_LABELS: Record<ExportFormat, string> = {
   csv: "CSV",
   excel: "Excel",
   pdf: "PDF",
@@ -58,14 +38,11 @@ export const FORMAT_LABELS: Record<(typeof FORMATS)[number], string> = {
   ost: "OST XML",
 };
 
-export const TYPE_LABELS: Record<(typeof TYPES)[number], string> = {
+export const TYPE_LABELS: Record<ExportType, string> = {
   document_export: "Document",
   project_export: "Project",
 };
 
-export const isActive = (status: string) => status === "pending" || status === "processing";
-export const isRetryable = (status: string) => status === "failed" || status === "cancelled" || status === "expired";
-
 export function formatLabel(format: string): string {
-  return FORMAT_LABELS[format as keyof typeof FORMAT_LABELS] ?? format.toUpperCase();
+  return FORMAT_LABELS[format as ExportFormat] ?? format.toUpperCase();
 }
