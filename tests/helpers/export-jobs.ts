@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { pipeline, Transform } from "node:stream";
+import { afterEach, beforeEach, expect } from "vitest";
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import { exports, type ExportRow } from "@/db/schema";
@@ -14,7 +15,7 @@ import { appSecret } from "@/lib/auth/secret";
 import { env, type Env } from "@/lib/env";
 import { InlineRunner, type ExportRunner, type Job } from "@/lib/exports/runner";
 import { createDiskStorage, setStorageForTests, type DiskStorage, type Storage } from "@/lib/storage";
-import { BASE_URL, callRoute, type TestUser } from "./app";
+import { BASE_URL, callRoute, createTestProject, type TestUser } from "./app";
 
 const globalForRunner = globalThis as unknown as { __takeoffRunner?: ExportRunner };
 
@@ -204,3 +205,52 @@ export async function until<T>(check: () => Promise<T | undefined | false>, what
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The setup every export-job test file shares: a temporary disk store and a
+ * TestRunner installed before each test, stopped and removed after it, plus
+ * the two starting points most tests need. Call once at the top of a file.
+ */
+export function exportJobsFixture(opts: { env?: Partial<Env> } = {}) {
+  let storage: ReturnType<typeof useTempDiskStorage> | undefined;
+  let runner: TestRunner | undefined;
+  let undoEnv: (() => void) | undefined;
+  beforeEach(() => {
+    storage = useTempDiskStorage();
+    runner = installRunner(new TestRunner());
+    if (opts.env) undoEnv = patchEnv(opts.env);
+  });
+  afterEach(async () => {
+    await runner?.stop();
+    undoEnv?.();
+    storage?.cleanup();
+  });
+  const jobs = {
+    get storage() {
+      return storage!;
+    },
+    get runner() {
+      return runner!;
+    },
+    /** A document export of a new project, run to completion by the test runner. */
+    async completedExport(user: TestUser, body: Record<string, unknown> = { format: "csv" }) {
+      const project = await createTestProject(user);
+      const created = await requestExport(user, project.documents[0].id, body);
+      expect(created.status).toBe(202);
+      await jobs.runner.drain();
+      const exp = await getExportJson(user, created.body.export_id);
+      expect(exp.status).toBe("completed");
+      return { project, exp };
+    },
+    /** A document export of a new project left `pending`: created while a runner that runs nothing is installed. */
+    async pendingExport(user: TestUser, body: Record<string, unknown> = { format: "csv" }) {
+      const held = installRunner(holdingRunner());
+      const project = await createTestProject(user);
+      const created = await requestExport(user, project.documents[0].id, body);
+      installRunner(jobs.runner);
+      expect(created.status).toBe(202);
+      return { project, held, job: held.jobs[0], id: created.body.export_id as string, created: created.body };
+    },
+  };
+  return jobs;
+}

@@ -1,51 +1,19 @@
 // GET /api/exports/{id}/download in every state (SPEC §5, §5.1, §5.2): redirects, JSON links, refusals, counting and the audit event, file names.
 import { createHash } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { cleanupExpired, start } from "@/lib/exports/pipeline";
 import { setStorageForTests } from "@/lib/storage";
-import { callRoute, createTestProject, createTestUser, type TestUser } from "../helpers/app";
+import { callRoute, createTestUser, type TestUser } from "../helpers/app";
 import {
   eventsOf,
   fetchSigned,
   getExportJson,
-  holdingRunner,
-  installRunner,
-  requestExport,
   storageWith,
-  TestRunner,
   updateExportRow,
-  useTempDiskStorage,
+  exportJobsFixture,
 } from "../helpers/export-jobs";
 
-let storage: ReturnType<typeof useTempDiskStorage>;
-let runner: TestRunner;
-
-beforeEach(() => {
-  storage = useTempDiskStorage();
-  runner = installRunner(new TestRunner());
-});
-
-afterEach(async () => {
-  await runner.stop();
-  storage.cleanup();
-});
-
-async function completedExport(user: TestUser, body: Record<string, unknown> = { format: "csv" }) {
-  const project = await createTestProject(user);
-  const id = (await requestExport(user, project.documents[0].id, body)).body.export_id as string;
-  await runner.drain();
-  const exp = await getExportJson(user, id);
-  expect(exp.status).toBe("completed");
-  return exp;
-}
-
-async function pendingExport(user: TestUser) {
-  const held = installRunner(holdingRunner());
-  const project = await createTestProject(user);
-  const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
-  installRunner(runner);
-  return { id, job: held.jobs[0] };
-}
+const jobs = exportJobsFixture();
 
 const download = (user: TestUser, id: string, query = "", headers?: Record<string, string>) =>
   callRoute("GET", `/api/exports/${id}/download${query}`, { as: user, headers });
@@ -60,7 +28,7 @@ async function expectRefused(res: Response, status: number, code: string) {
 describe("downloading a completed export", () => {
   it("redirects (302) to a short-lived signed URL that serves the file as an attachment", async () => {
     const user = await createTestUser();
-    const exp = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
 
     const res = await download(user, exp.id);
     expect(res.status).toBe(302);
@@ -80,7 +48,7 @@ describe("downloading a completed export", () => {
 
   it("with ?redirect=false answers {url, expires_at} as JSON", async () => {
     const user = await createTestUser();
-    const exp = await completedExport(user, { format: "json" });
+    const { exp } = await jobs.completedExport(user, { format: "json" });
 
     const res = await download(user, exp.id, "?redirect=false");
     expect(res.status).toBe(200);
@@ -97,7 +65,7 @@ describe("downloading a completed export", () => {
 
   it("counts the download and records who downloaded from where", async () => {
     const user = await createTestUser();
-    const exp = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
     expect(exp).toMatchObject({ download_count: 0, last_downloaded_at: null });
 
     const before = Date.now();
@@ -116,7 +84,7 @@ describe("downloading a completed export", () => {
 
   it("twenty downloads in parallel are all counted, each with its own event", async () => {
     const user = await createTestUser();
-    const exp = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
 
     const results = await Promise.all(Array.from({ length: 20 }, () => download(user, exp.id)));
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(302));
@@ -127,7 +95,7 @@ describe("downloading a completed export", () => {
 
   it("a renamed export downloads under its new name, with RFC 6266 filename* for non-ASCII", async () => {
     const user = await createTestUser();
-    const exp = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
     const patched = await callRoute("PATCH", `/api/exports/${exp.id}`, { as: user, body: { name: "Plan d'étage – Ω" } });
     expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({ name: "Plan d'étage – Ω", file_name: "Plan-d'étage-–-Ω.csv" });
@@ -148,7 +116,7 @@ describe("downloading a completed export", () => {
 describe("downloads that are refused", () => {
   it("a pending or processing export is 409 export_not_ready with Retry-After: 5, and nothing is counted", async () => {
     const user = await createTestUser();
-    const { id } = await pendingExport(user);
+    const { id } = await jobs.pendingExport(user);
 
     const pending = await download(user, id);
     expect(pending.headers.get("retry-after")).toBe("5");
@@ -167,17 +135,17 @@ describe("downloads that are refused", () => {
   it("a failed export is 409 export_failed with its error", async () => {
     const user = await createTestUser();
     setStorageForTests(
-      storageWith(storage, {
+      storageWith(jobs.storage, {
         put: async (_key, body) => {
           (body as NodeJS.ReadableStream).resume();
           throw new Error("bucket does not exist");
         },
       }),
     );
-    const { id, job } = await pendingExport(user);
+    const { id, job } = await jobs.pendingExport(user);
     await updateExportRow(id, { attempts: 2 }); // its last attempt
-    await runner.enqueue(job);
-    await runner.drain();
+    await jobs.runner.enqueue(job);
+    await jobs.runner.drain();
     expect((await getExportJson(user, id)).status).toBe("failed");
 
     const error = await expectRefused(await download(user, id), 409, "export_failed");
@@ -186,14 +154,14 @@ describe("downloads that are refused", () => {
 
   it("a cancelled export is 409", async () => {
     const user = await createTestUser();
-    const { id } = await pendingExport(user);
+    const { id } = await jobs.pendingExport(user);
     expect((await callRoute("POST", `/api/exports/${id}/cancel`, { as: user })).status).toBe(200);
     await expectRefused(await download(user, id), 409, "invalid_state");
   });
 
   it("an expired export is 410 export_expired", async () => {
     const user = await createTestUser();
-    const exp = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
     await updateExportRow(exp.id, { expiresAt: new Date(Date.now() - 1000) });
     await cleanupExpired();
     await expectRefused(await download(user, exp.id), 410, "export_expired");
@@ -203,7 +171,7 @@ describe("downloads that are refused", () => {
   it("another user's export, a missing one or a malformed id is 404; no credentials is 401", async () => {
     const user = await createTestUser();
     const other = await createTestUser();
-    const exp = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
     await expectRefused(await download(other, exp.id), 404, "not_found");
     await expectRefused(await download(user, "00000000-0000-4000-8000-000000000000"), 404, "not_found");
     await expectRefused(await download(user, "not-a-uuid"), 404, "not_found");
@@ -216,10 +184,10 @@ describe("downloads that are refused", () => {
 describe("when the store cannot sign URLs", () => {
   it("reading the export still answers 200 with download_url null; the download itself is 503 and not counted", async () => {
     const user = await createTestUser();
-    const exp = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
     expect(exp.download_url).toMatch(/signature=/);
     setStorageForTests(
-      storageWith(storage, {
+      storageWith(jobs.storage, {
         signedUrl: async () => {
           throw new Error("credentials expired");
         },
@@ -237,7 +205,7 @@ describe("when the store cannot sign URLs", () => {
     const refused = await download(user, exp.id);
     await expectRefused(refused, 503, "service_unavailable");
     expect(refused.headers.get("retry-after")).toBeTruthy();
-    setStorageForTests(storage);
+    setStorageForTests(jobs.storage);
     expect((await getExportJson(user, exp.id)).download_count).toBe(0);
   });
 });

@@ -1,31 +1,20 @@
 // Duplicate protection and limits on export creation (SPEC §5.2): Idempotency-Key, de-duplication of in-flight requests, the active-export limit, the PDF cap.
 import { and, eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { exports } from "@/db/schema";
 import { start } from "@/lib/exports/pipeline";
 import { callRoute, createTestProject, createTestUser, type TestUser } from "../helpers/app";
-import { getExportJson, holdingRunner, installRunner, patchEnv, requestExport, TestRunner, useTempDiskStorage } from "../helpers/export-jobs";
+import { getExportJson, holdingRunner, installRunner, patchEnv, requestExport, exportJobsFixture } from "../helpers/export-jobs";
 
-let storage: ReturnType<typeof useTempDiskStorage>;
-let runner: TestRunner;
-
-beforeEach(() => {
-  storage = useTempDiskStorage();
-  runner = installRunner(new TestRunner());
-});
-
-afterEach(async () => {
-  await runner.stop();
-  storage.cleanup();
-});
+const jobs = exportJobsFixture();
 
 async function exportsOf(user: TestUser) {
   const db = await getDb();
   return db.select({ id: exports.id, status: exports.status }).from(exports).where(eq(exports.userId, user.id));
 }
 
-/** Exports this test left waiting are cancelled, so no runner elsewhere picks them up later. */
+/** Exports this test left waiting are cancelled, so no jobs.runner elsewhere picks them up later. */
 async function cancelActive(user: TestUser) {
   const db = await getDb();
   await db
@@ -49,7 +38,7 @@ describe("Idempotency-Key", () => {
     expect(again.body.deduplicated).toBeUndefined();
     expect(again.headers.get("location")).toBe(`/api/exports/${first.body.export_id}`);
 
-    await runner.drain();
+    await jobs.runner.drain();
     const later = await requestExport(user, docId, { format: "csv", name: "Weekly" }, key);
     expect(later.status).toBe(200);
     expect(later.body.export).toMatchObject({ id: first.body.export_id, status: "completed" });
@@ -165,7 +154,7 @@ describe("de-duplication of identical requests", () => {
     const project = await createTestProject(user);
     const docId = project.documents[0].id;
     const first = await requestExport(user, docId, { format: "csv" });
-    await runner.drain();
+    await jobs.runner.drain();
     expect((await getExportJson(user, first.body.export_id)).status).toBe("completed");
 
     const second = await requestExport(user, docId, { format: "csv" });
@@ -177,7 +166,7 @@ describe("de-duplication of identical requests", () => {
     const third = await requestExport(user, docId, { format: "csv" });
     expect(third.status).toBe(202);
     expect(new Set([first.body.export_id, second.body.export_id, third.body.export_id]).size).toBe(3);
-    await runner.drain();
+    await jobs.runner.drain();
   });
 
   it("ten identical POSTs in parallel, through both create routes, make exactly one export", async () => {
@@ -255,7 +244,7 @@ describe("limits", () => {
       const verifiedOnly = await requestExport(user, project.documents[0].id, { format: "pdf", options: { include_unverified: false } });
       expect(verifiedOnly.status).toBe(202);
       expect((await requestExport(user, project.documents[0].id, { format: "csv" })).status).toBe(202);
-      await runner.drain();
+      await jobs.runner.drain();
       expect(await exportsOf(user)).toHaveLength(2);
     } finally {
       undo();

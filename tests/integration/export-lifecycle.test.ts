@@ -1,6 +1,6 @@
 // The export lifecycle through the routes (SPEC §3 status lifecycle, §5.2, §7): progress, task status, the event trail, cancel, retry and delete.
 import { eq } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { documents, storageDeletions } from "@/db/schema";
 import { cleanupExpired, runExport, storageKeyFor } from "@/lib/exports/pipeline";
@@ -21,44 +21,12 @@ import {
   requestExport,
   sleep,
   storageWith,
-  TestRunner,
   until,
   updateExportRow,
-  useTempDiskStorage,
+  exportJobsFixture,
 } from "../helpers/export-jobs";
 
-let storage: ReturnType<typeof useTempDiskStorage>;
-let runner: TestRunner;
-
-beforeEach(() => {
-  storage = useTempDiskStorage();
-  runner = installRunner(new TestRunner());
-});
-
-afterEach(async () => {
-  await runner.stop();
-  storage.cleanup();
-});
-
-async function completedExport(user: TestUser, body: Record<string, unknown> = { format: "csv" }) {
-  const project = await createTestProject(user);
-  const created = await requestExport(user, project.documents[0].id, body);
-  expect(created.status).toBe(202);
-  await runner.drain();
-  const exp = await getExportJson(user, created.body.export_id);
-  expect(exp.status).toBe("completed");
-  return { project, exp };
-}
-
-/** An export left `pending`: created while a runner that runs nothing is installed. */
-async function pendingExport(user: TestUser, body: Record<string, unknown> = { format: "csv" }) {
-  const held = installRunner(holdingRunner());
-  const project = await createTestProject(user);
-  const created = await requestExport(user, project.documents[0].id, body);
-  installRunner(runner);
-  expect(created.status).toBe(202);
-  return { project, held, id: created.body.export_id as string, created: created.body };
-}
+const jobs = exportJobsFixture();
 
 const cancel = (user: TestUser, id: string) => callRoute("POST", `/api/exports/${id}/cancel`, { as: user });
 const retry = (user: TestUser, id: string) => callRoute("POST", `/api/exports/${id}/retry`, { as: user });
@@ -71,14 +39,14 @@ async function expectError(res: Response, status: number, code: string) {
 describe("progress and task status", () => {
   it("a finished export reads 100% / Completed with records_count equal to rows_total", async () => {
     const user = await createTestUser();
-    const { exp } = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
     expect(exp).toMatchObject({ status: "completed", progress: 100, progress_step: "Completed", records_count: 5, rows_total: 5, attempts: 1, error_message: null, error_kind: null });
     expect(new Date(exp.started_at).getTime()).toBeLessThanOrEqual(new Date(exp.completed_at).getTime());
   });
 
   it("GET /api/tasks/{task_id}/status follows the export from Queued to Completed", async () => {
     const user = await createTestUser();
-    const { id, created, held } = await pendingExport(user);
+    const { id, created, held } = await jobs.pendingExport(user);
 
     const queued = await callRoute("GET", `/api/tasks/${created.task_id}/status`, { as: user });
     expect(queued.status).toBe(200);
@@ -93,8 +61,8 @@ describe("progress and task status", () => {
       completed_at: null,
     });
 
-    await runner.enqueue(held.jobs[0]);
-    await runner.drain();
+    await jobs.runner.enqueue(held.jobs[0]);
+    await jobs.runner.drain();
     const done = await (await callRoute("GET", `/api/tasks/${created.task_id}/status`, { as: user })).json();
     const exp = await getExportJson(user, id);
     expect(done).toEqual({
@@ -111,11 +79,11 @@ describe("progress and task status", () => {
 
   it("a failed task reports its error message and kind", async () => {
     const user = await createTestUser();
-    const { project, created, held } = await pendingExport(user);
+    const { project, created, held } = await jobs.pendingExport(user);
     const db = await getDb();
     await db.delete(documents).where(eq(documents.id, project.documents[0].id));
-    await runner.enqueue(held.jobs[0]);
-    await runner.drain();
+    await jobs.runner.enqueue(held.jobs[0]);
+    await jobs.runner.drain();
 
     const status = await (await callRoute("GET", `/api/tasks/${created.task_id}/status`, { as: user })).json();
     expect(status).toMatchObject({ status: "failed", progress: { step: "Failed" }, error: { kind: "user", message: expect.stringContaining("no longer exists") } });
@@ -124,7 +92,7 @@ describe("progress and task status", () => {
   it("the status of another user's task, of an export id or of a malformed id is 404", async () => {
     const user = await createTestUser();
     const other = await createTestUser();
-    const { created } = await pendingExport(user);
+    const { created } = await jobs.pendingExport(user);
 
     await expectError(await callRoute("GET", `/api/tasks/${created.task_id}/status`, { as: other }), 404, "not_found");
     await expectError(await callRoute("GET", `/api/tasks/${created.export_id}/status`, { as: user }), 404, "not_found");
@@ -140,14 +108,14 @@ describe("the event trail", () => {
     const client = { "x-forwarded-for": "203.0.113.9, 10.0.0.2", "user-agent": "lifecycle-test/1.0" };
     const created = await requestExport(user, project.documents[0].id, { format: "csv" }, client);
     const id = created.body.export_id as string;
-    await runner.drain();
+    await jobs.runner.drain();
 
     expect((await callRoute("GET", `/api/exports/${id}/download?redirect=false`, { as: user, headers: client })).status).toBe(200);
     await updateExportRow(id, { expiresAt: new Date(Date.now() - 1000) });
     await cleanupExpired();
     expect((await getExportJson(user, id)).status).toBe("expired");
     expect((await retry(user, id)).status).toBe(202);
-    await runner.drain();
+    await jobs.runner.drain();
     expect((await getExportJson(user, id)).status).toBe("completed");
     expect((await callRoute("DELETE", `/api/exports/${id}`, { as: user, headers: client })).status).toBe(204);
 
@@ -174,15 +142,15 @@ describe("the event trail", () => {
     const user = await createTestUser();
     const undo = patchEnv({ EXPORTS_MAX_ATTEMPTS: 1 });
     try {
-      const broken = failingUploads(storage);
+      const broken = failingUploads(jobs.storage);
       setStorageForTests(broken.storage);
       const project = await createTestProject(user);
       const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
-      await runner.drain();
-      setStorageForTests(storage);
+      await jobs.runner.drain();
+      setStorageForTests(jobs.storage);
 
       expect((await retry(user, id)).status).toBe(202);
-      await runner.drain();
+      await jobs.runner.drain();
       const events = await eventsOf(user, id);
       expect(events.map((e) => e.type)).toEqual(["created", "started", "failed", "retried", "started", "completed"]);
       expect(events[2].data).toMatchObject({ kind: "system", attempt: 1, message: expect.stringContaining("ECONNREFUSED") });
@@ -191,7 +159,7 @@ describe("the event trail", () => {
       undo();
     }
 
-    const { id } = await pendingExport(user, { format: "json" });
+    const { id } = await jobs.pendingExport(user, { format: "json" });
     expect((await cancel(user, id)).status).toBe(200);
     expect(await eventTypes(user, id)).toEqual(["created", "cancelled"]);
     expect((await eventsOf(user, id))[1].data).toMatchObject({ from: "pending" });
@@ -200,7 +168,7 @@ describe("the event trail", () => {
   it("the events of another user's export, or of a malformed id, are 404", async () => {
     const user = await createTestUser();
     const other = await createTestUser();
-    const { id } = await pendingExport(user);
+    const { id } = await jobs.pendingExport(user);
     await expectError(await callRoute("GET", `/api/exports/${id}/events`, { as: other }), 404, "not_found");
     await expectError(await callRoute("GET", `/api/exports/nope/events`, { as: user }), 404, "not_found");
   });
@@ -209,7 +177,7 @@ describe("the event trail", () => {
 describe("cancel", () => {
   it("a pending export is cancelled at once (200) and never runs, even if its job is delivered later", async () => {
     const user = await createTestUser();
-    const { id, held } = await pendingExport(user);
+    const { id, held } = await jobs.pendingExport(user);
     installRunner(held);
 
     const res = await cancel(user, id);
@@ -217,45 +185,45 @@ describe("cancel", () => {
     expect(await res.json()).toMatchObject({ id, status: "cancelled", progress_step: "Cancelled", download_url: null });
     expect(held.cancelled).toEqual([expect.objectContaining({ id })]);
 
-    installRunner(runner);
-    await runner.enqueue(held.jobs[0]);
-    await runner.drain();
+    installRunner(jobs.runner);
+    await jobs.runner.enqueue(held.jobs[0]);
+    await jobs.runner.drain();
     expect(await getExportJson(user, id)).toMatchObject({ status: "cancelled", attempts: 0, started_at: null });
     expect(await eventTypes(user, id)).toEqual(["created", "cancelled"]);
   });
 
   it("a processing export running in this process is stopped: no object under its key, no temp file left", async () => {
     const user = await createTestUser();
-    const gated = gatedStorage(storage);
+    const gated = gatedStorage(jobs.storage);
     setStorageForTests(gated.storage);
     const project = await createTestProject(user);
     const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
     try {
       await gated.uploading;
       expect((await getExportJson(user, id)).status).toBe("processing");
-      await until(async () => filesIn(storage.dir).some((f) => f.endsWith(".tmp")), "the upload's temp file");
+      await until(async () => filesIn(jobs.storage.dir).some((f) => f.endsWith(".tmp")), "the upload's temp file");
 
       const res = await cancel(user, id);
       expect(res.status).toBe(200);
       expect((await res.json()).status).toBe("cancelled");
-      await runner.drain();
+      await jobs.runner.drain();
     } finally {
       gated.open();
     }
 
     const row = (await readExportRow(id))!;
     expect(row).toMatchObject({ status: "cancelled", attempts: 1, fileKey: null, errorMessage: null });
-    expect(await storage.head(storageKeyFor(row))).toBeNull();
-    expect(filesIn(storage.dir)).toEqual([]);
+    expect(await jobs.storage.head(storageKeyFor(row))).toBeNull();
+    expect(filesIn(jobs.storage.dir)).toEqual([]);
     expect(await eventTypes(user, id)).toEqual(["created", "started", "cancelled"]);
-    expect(runner.stats()).toEqual({ queued: 0, running: 0, retrying: 0 });
+    expect(jobs.runner.stats()).toEqual({ queued: 0, running: 0, retrying: 0 });
   });
 
   it("an export cancelled from elsewhere stops at its next progress checkpoint and removes its partial upload", async () => {
     const user = await createTestUser();
     // The job runs here, the cancel is only a database change (as when another instance answered the request).
     installRunner(holdingRunner());
-    const gated = gatedStorage(storage);
+    const gated = gatedStorage(jobs.storage);
     setStorageForTests(gated.storage);
     const project = await createTestProject(user);
     await addMeasurements(project, 20_000);
@@ -275,26 +243,26 @@ describe("cancel", () => {
     const row = (await readExportRow(id))!;
     expect(row.status).toBe("cancelled");
     expect(row.recordsCount).toBeLessThan(20_005);
-    expect(await storage.head(storageKeyFor(row))).toBeNull();
-    expect(filesIn(storage.dir)).toEqual([]);
+    expect(await jobs.storage.head(storageKeyFor(row))).toBeNull();
+    expect(filesIn(jobs.storage.dir)).toEqual([]);
     expect(await eventTypes(user, id)).toEqual(["created", "started", "cancelled"]);
   });
 
   it("a completed, failed or cancelled export cannot be cancelled: 409 invalid_state", async () => {
     const user = await createTestUser();
-    const { exp } = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
     await expectError(await cancel(user, exp.id), 409, "invalid_state");
     expect((await getExportJson(user, exp.id)).status).toBe("completed");
 
-    const cancelled = await pendingExport(user, { format: "json" });
+    const cancelled = await jobs.pendingExport(user, { format: "json" });
     expect((await cancel(user, cancelled.id)).status).toBe(200);
     await expectError(await cancel(user, cancelled.id), 409, "invalid_state");
 
-    const failed = await pendingExport(user, { format: "ost" });
+    const failed = await jobs.pendingExport(user, { format: "ost" });
     const db = await getDb();
     await db.delete(documents).where(eq(documents.id, failed.project.documents[0].id));
-    await runner.enqueue(failed.held.jobs[0]);
-    await runner.drain();
+    await jobs.runner.enqueue(failed.held.jobs[0]);
+    await jobs.runner.drain();
     expect((await getExportJson(user, failed.id)).status).toBe("failed");
     await expectError(await cancel(user, failed.id), 409, "invalid_state");
   });
@@ -302,7 +270,7 @@ describe("cancel", () => {
   it("cancelling another user's export, or a malformed id, is 404 and changes nothing", async () => {
     const user = await createTestUser();
     const other = await createTestUser();
-    const { id } = await pendingExport(user);
+    const { id } = await jobs.pendingExport(user);
     await expectError(await cancel(other, id), 404, "not_found");
     await expectError(await cancel(user, "123"), 404, "not_found");
     expect((await getExportJson(user, id)).status).toBe("pending");
@@ -313,20 +281,20 @@ describe("retry", () => {
   it("a failed export re-runs in place: same id and task_id, pending → completed, attempts counted", async () => {
     const user = await createTestUser();
     const undo = patchEnv({ EXPORTS_MAX_ATTEMPTS: 1 });
-    const broken = failingUploads(storage);
+    const broken = failingUploads(jobs.storage);
     setStorageForTests(broken.storage);
     const project = await createTestProject(user);
     const created = await requestExport(user, project.documents[0].id);
     const id = created.body.export_id as string;
-    await runner.drain();
+    await jobs.runner.drain();
     undo();
-    setStorageForTests(storage);
+    setStorageForTests(jobs.storage);
     expect(await getExportJson(user, id)).toMatchObject({ status: "failed", attempts: 1, error_kind: "system" });
 
     const res = await retry(user, id);
     expect(res.status).toBe(202);
     expect(await res.json()).toMatchObject({ id, task_id: created.body.task_id, status: "pending", progress: 0, progress_step: "Queued", error_message: null, error_kind: null, attempts: 1 });
-    await runner.drain();
+    await jobs.runner.drain();
 
     const done = await getExportJson(user, id);
     expect(done).toMatchObject({ id, task_id: created.body.task_id, status: "completed", attempts: 2, records_count: 5, error_message: null });
@@ -336,50 +304,50 @@ describe("retry", () => {
 
   it("a cancelled export can be retried and completes", async () => {
     const user = await createTestUser();
-    const { id, created } = await pendingExport(user);
+    const { id, created } = await jobs.pendingExport(user);
     expect((await cancel(user, id)).status).toBe(200);
 
     const res = await retry(user, id);
     expect(res.status).toBe(202);
     expect((await res.json()).status).toBe("pending");
-    await runner.drain();
+    await jobs.runner.drain();
     expect(await getExportJson(user, id)).toMatchObject({ status: "completed", attempts: 1, task_id: created.task_id });
   });
 
   it("an export cancelled while running and retried straight away still runs to completion", async () => {
     const user = await createTestUser();
-    const gated = gatedStorage(storage);
+    const gated = gatedStorage(jobs.storage);
     setStorageForTests(gated.storage);
     const project = await createTestProject(user);
     const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
     try {
       await gated.uploading;
       expect((await cancel(user, id)).status).toBe(200);
-      setStorageForTests(storage);
+      setStorageForTests(jobs.storage);
       expect((await retry(user, id)).status).toBe(202);
     } finally {
       gated.open();
     }
-    await runner.drain();
+    await jobs.runner.drain();
     expect(await getExportJson(user, id)).toMatchObject({ status: "completed", attempts: 2, records_count: 5 });
-    expect(await storage.head(storageKeyFor((await readExportRow(id))!))).not.toBeNull();
+    expect(await jobs.storage.head(storageKeyFor((await readExportRow(id))!))).not.toBeNull();
   });
 
   it("retrying a pending, processing or completed export is 409 invalid_state", async () => {
     const user = await createTestUser();
-    const pending = await pendingExport(user);
+    const pending = await jobs.pendingExport(user);
     await expectError(await retry(user, pending.id), 409, "invalid_state");
 
-    const gated = gatedStorage(storage);
+    const gated = gatedStorage(jobs.storage);
     setStorageForTests(gated.storage);
-    await runner.enqueue(pending.held.jobs[0]);
+    await jobs.runner.enqueue(pending.held.jobs[0]);
     try {
       await gated.uploading;
       await expectError(await retry(user, pending.id), 409, "invalid_state");
     } finally {
       gated.open();
     }
-    await runner.drain();
+    await jobs.runner.drain();
     expect((await getExportJson(user, pending.id)).status).toBe("completed");
     await expectError(await retry(user, pending.id), 409, "invalid_state");
     expect((await getExportJson(user, pending.id)).attempts).toBe(1);
@@ -388,7 +356,7 @@ describe("retry", () => {
   it("retrying another user's export is 404", async () => {
     const user = await createTestUser();
     const other = await createTestUser();
-    const { id } = await pendingExport(user);
+    const { id } = await jobs.pendingExport(user);
     expect((await cancel(user, id)).status).toBe(200);
     await expectError(await retry(other, id), 404, "not_found");
     expect((await getExportJson(user, id)).status).toBe("cancelled");
@@ -399,16 +367,16 @@ describe("delete", () => {
   it("deleting a completed export answers 204, removes the record and its file", async () => {
     const user = await createTestUser();
     const other = await createTestUser();
-    const { exp } = await completedExport(user);
-    expect(await storage.head(exp.file_key)).toEqual({ size: exp.file_size });
+    const { exp } = await jobs.completedExport(user);
+    expect(await jobs.storage.head(exp.file_key)).toEqual({ size: exp.file_size });
 
     await expectError(await callRoute("DELETE", `/api/exports/${exp.id}`, { as: other }), 404, "not_found");
-    expect(await storage.head(exp.file_key)).not.toBeNull();
+    expect(await jobs.storage.head(exp.file_key)).not.toBeNull();
 
     const res = await callRoute("DELETE", `/api/exports/${exp.id}`, { as: user });
     expect(res.status).toBe(204);
-    expect(await storage.head(exp.file_key)).toBeNull();
-    expect(filesIn(storage.dir)).toEqual([]);
+    expect(await jobs.storage.head(exp.file_key)).toBeNull();
+    expect(filesIn(jobs.storage.dir)).toEqual([]);
     await expectError(await callRoute("GET", `/api/exports/${exp.id}`, { as: user }), 404, "not_found");
     await expectError(await callRoute("DELETE", `/api/exports/${exp.id}`, { as: user }), 404, "not_found");
     await expectError(await callRoute("DELETE", `/api/exports/not-an-id`, { as: user }), 404, "not_found");
@@ -416,9 +384,9 @@ describe("delete", () => {
 
   it("when the store cannot delete the file the export is still deleted, and the key is queued until the cleanup removes it", async () => {
     const user = await createTestUser();
-    const { exp } = await completedExport(user);
+    const { exp } = await jobs.completedExport(user);
     setStorageForTests(
-      storageWith(storage, {
+      storageWith(jobs.storage, {
         delete: async () => {
           throw new Error("The file store is unavailable (delete failed: simulated outage).");
         },
@@ -430,29 +398,29 @@ describe("delete", () => {
     const db = await getDb();
     const [queued] = await db.select().from(storageDeletions).where(eq(storageDeletions.fileKey, exp.file_key));
     expect(queued).toMatchObject({ fileKey: exp.file_key, lastError: expect.stringContaining("simulated outage") });
-    expect(await storage.head(exp.file_key)).not.toBeNull();
+    expect(await jobs.storage.head(exp.file_key)).not.toBeNull();
 
-    setStorageForTests(storage);
+    setStorageForTests(jobs.storage);
     await cleanupExpired();
-    expect(await storage.head(exp.file_key)).toBeNull();
+    expect(await jobs.storage.head(exp.file_key)).toBeNull();
     expect(await db.select().from(storageDeletions).where(eq(storageDeletions.fileKey, exp.file_key))).toEqual([]);
   });
 
   it("deleting a processing export cancels its job and leaves no file behind", async () => {
     const user = await createTestUser();
-    const gated = gatedStorage(storage);
+    const gated = gatedStorage(jobs.storage);
     setStorageForTests(gated.storage);
     const project = await createTestProject(user);
     const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
     try {
       await gated.uploading;
       expect((await callRoute("DELETE", `/api/exports/${id}`, { as: user })).status).toBe(204);
-      await runner.drain();
+      await jobs.runner.drain();
     } finally {
       gated.open();
     }
     expect(await readExportRow(id)).toBeUndefined();
-    expect(filesIn(storage.dir)).toEqual([]);
+    expect(filesIn(jobs.storage.dir)).toEqual([]);
     expect(await eventTypes(user, id)).toEqual(["created", "started", "deleted"]);
   });
 
@@ -462,13 +430,13 @@ describe("delete", () => {
     const csv = await requestExport(user, project.documents[0].id, { format: "csv" });
     const json = (await callRoute("POST", `/api/projects/${project.id}/export`, { as: user, body: { format: "json" } })).json();
     const jsonId = (await json).export_id as string;
-    await runner.drain();
+    await jobs.runner.drain();
     const keys = [(await getExportJson(user, csv.body.export_id)).file_key, (await getExportJson(user, jsonId)).file_key];
-    for (const key of keys) expect(await storage.head(key)).not.toBeNull();
+    for (const key of keys) expect(await jobs.storage.head(key)).not.toBeNull();
 
     expect((await callRoute("DELETE", `/api/projects/${project.id}`, { as: user })).status).toBe(204);
-    for (const key of keys) expect(await storage.head(key)).toBeNull();
-    expect(filesIn(storage.dir)).toEqual([]);
+    for (const key of keys) expect(await jobs.storage.head(key)).toBeNull();
+    expect(filesIn(jobs.storage.dir)).toEqual([]);
     for (const id of [csv.body.export_id, jsonId]) {
       expect((await callRoute("GET", `/api/exports/${id}`, { as: user })).status).toBe(404);
       const events = await eventsOf(user, id);

@@ -1,6 +1,6 @@
 // Failure, retry, stall and retention behaviour of export jobs (SPEC §7), and the runners' concurrency rules (SPEC §5.2 limits).
 import { and, eq, inArray } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { documents, exports, projects } from "@/db/schema";
 import { isEmbedded } from "@/lib/env";
@@ -25,61 +25,37 @@ import {
   storageWith,
   TestRunner,
   updateExportRow,
-  useTempDiskStorage,
+  exportJobsFixture,
 } from "../helpers/export-jobs";
 
-let storage: ReturnType<typeof useTempDiskStorage>;
-let runner: TestRunner;
-let undoEnv: () => void;
-
-beforeEach(() => {
-  storage = useTempDiskStorage();
-  runner = installRunner(new TestRunner());
-  // Fast backoff; the doubling is still visible in the event times.
-  undoEnv = patchEnv({ EXPORTS_RETRY_DELAY_MS: 40 });
-});
-
-afterEach(async () => {
-  await runner.stop();
-  undoEnv();
-  storage.cleanup();
-});
-
-/** An export left `pending` (created while a runner that runs nothing is installed). */
-async function pendingExport(user: TestUser, body: Record<string, unknown> = { format: "csv" }) {
-  const held = installRunner(holdingRunner());
-  const project = await createTestProject(user);
-  const created = await requestExport(user, project.documents[0].id, body);
-  installRunner(runner);
-  expect(created.status).toBe(202);
-  return { project, job: held.jobs[0], id: created.body.export_id as string };
-}
+// Fast backoff; the doubling is still visible in the event times.
+const jobs = exportJobsFixture({ env: { EXPORTS_RETRY_DELAY_MS: 40 } });
 
 describe("user errors are final at once", () => {
   it("the document deleted while the export waits: failed, kind user, one attempt, a readable message", async () => {
     const user = await createTestUser();
-    const { project, job, id } = await pendingExport(user);
+    const { project, job, id } = await jobs.pendingExport(user);
     const db = await getDb();
     await db.delete(documents).where(eq(documents.id, project.documents[0].id));
 
-    await runner.enqueue(job);
-    await runner.drain();
+    await jobs.runner.enqueue(job);
+    await jobs.runner.drain();
     const exp = await getExportJson(user, id);
     expect(exp).toMatchObject({ status: "failed", error_kind: "user", attempts: 1, progress_step: "Failed", download_url: null, file_key: null });
     expect(exp.error_message).toBe('The document this export was made from no longer exists in project "Test Construction Project".');
     expect(await eventTypes(user, id)).toEqual(["created", "started", "failed"]);
-    expect(filesIn(storage.dir)).toEqual([]);
+    expect(filesIn(jobs.storage.dir)).toEqual([]);
   });
 
   it("the project deleted while the export waits: failed, kind user, one attempt", async () => {
     const user = await createTestUser();
-    const { project, job, id } = await pendingExport(user, { format: "json" });
+    const { project, job, id } = await jobs.pendingExport(user, { format: "json" });
     const db = await getDb();
     // Straight in the database (the API's project delete removes the exports too).
     await db.delete(projects).where(eq(projects.id, project.id));
 
-    await runner.enqueue(job);
-    await runner.drain();
+    await jobs.runner.enqueue(job);
+    await jobs.runner.drain();
     expect(await getExportJson(user, id)).toMatchObject({
       status: "failed",
       error_kind: "user",
@@ -92,10 +68,10 @@ describe("user errors are final at once", () => {
     const user = await createTestUser();
     const undo = patchEnv({ PDF_MAX_ROWS: 6 });
     try {
-      const { project, job, id } = await pendingExport(user, { format: "pdf" });
+      const { project, job, id } = await jobs.pendingExport(user, { format: "pdf" });
       await addMeasurements(project, 5);
-      await runner.enqueue(job);
-      await runner.drain();
+      await jobs.runner.enqueue(job);
+      await jobs.runner.drain();
       const exp = await getExportJson(user, id);
       expect(exp).toMatchObject({ status: "failed", error_kind: "user", attempts: 1 });
       expect(exp.error_message).toMatch(/PDF exports are limited to 6 measurements; this source has 10\. Export it as CSV or Excel instead\./);
@@ -108,17 +84,17 @@ describe("user errors are final at once", () => {
 describe("system errors are retried with backoff", () => {
   it("an upload that keeps failing is tried EXPORTS_MAX_ATTEMPTS times, then fails with a readable message and no file left", async () => {
     const user = await createTestUser();
-    const broken = failingUploads(storage, "connect ECONNREFUSED 127.0.0.1:9000\n    at TCPConnectWrap.afterConnect");
+    const broken = failingUploads(jobs.storage, "connect ECONNREFUSED 127.0.0.1:9000\n    at TCPConnectWrap.afterConnect");
     setStorageForTests(broken.storage);
     const project = await createTestProject(user);
     const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
-    await runner.drain();
+    await jobs.runner.drain();
 
     const exp = await getExportJson(user, id);
     expect(exp).toMatchObject({ status: "failed", error_kind: "system", attempts: 3, progress_step: "Failed" });
     expect(exp.error_message).toBe("The export could not be generated: connect ECONNREFUSED 127.0.0.1:9000");
     expect(broken.calls()).toBe(3);
-    expect(filesIn(storage.dir)).toEqual([]);
+    expect(filesIn(jobs.storage.dir)).toEqual([]);
 
     const events = await eventsOf(user, id);
     expect(events.map((e) => e.type)).toEqual(["created", "started", "retried", "started", "retried", "started", "failed"]);
@@ -132,15 +108,15 @@ describe("system errors are retried with backoff", () => {
 
   it("a manual retry of an export that used up its attempts gets the full budget again", async () => {
     const user = await createTestUser();
-    const broken = failingUploads(storage);
+    const broken = failingUploads(jobs.storage);
     setStorageForTests(broken.storage);
     const project = await createTestProject(user);
     const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
-    await runner.drain();
+    await jobs.runner.drain();
     expect(await getExportJson(user, id)).toMatchObject({ status: "failed", attempts: 3 });
 
     expect((await callRoute("POST", `/api/exports/${id}/retry`, { as: user })).status).toBe(202);
-    await runner.drain();
+    await jobs.runner.drain();
     expect(await getExportJson(user, id)).toMatchObject({ status: "failed", attempts: 6, error_kind: "system" });
     expect(broken.calls()).toBe(6);
     expect((await eventTypes(user, id)).slice(7)).toEqual(["retried", "started", "retried", "started", "retried", "started", "failed"]);
@@ -150,13 +126,13 @@ describe("system errors are retried with backoff", () => {
     const user = await createTestUser();
     let failures = 1;
     setStorageForTests(
-      storageWith(storage, {
+      storageWith(jobs.storage, {
         put: async (key, body, opts) => {
           if (failures-- > 0) {
             (body as NodeJS.ReadableStream).resume();
             throw new Error("socket hang up");
           }
-          return storage.put(key, body, opts);
+          return jobs.storage.put(key, body, opts);
         },
       }),
     );
@@ -172,7 +148,7 @@ describe("system errors are retried with backoff", () => {
         error_message: "The export could not be generated: socket hang up",
         attempts: 1,
       });
-      await runner.drain();
+      await jobs.runner.drain();
       expect(await getExportJson(user, id)).toMatchObject({ status: "completed", attempts: 2, error_message: null, error_kind: null, records_count: 5 });
     } finally {
       undo();
@@ -181,28 +157,28 @@ describe("system errors are retried with backoff", () => {
 
   it("a stored object that does not match what was written is a system error; the object is removed when the export fails", async () => {
     const user = await createTestUser();
-    setStorageForTests(storageWith(storage, { head: async (key) => ((await storage.head(key)) ? { size: 1 } : null) }));
+    setStorageForTests(storageWith(jobs.storage, { head: async (key) => ((await jobs.storage.head(key)) ? { size: 1 } : null) }));
     const project = await createTestProject(user);
     const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
-    await runner.drain();
+    await jobs.runner.drain();
 
     const exp = await getExportJson(user, id);
     expect(exp).toMatchObject({ status: "failed", error_kind: "system", attempts: 3 });
     expect(exp.error_message).toMatch(/^The stored file does not match what was written \(expected \d+ bytes, found 1\)\.$/);
-    expect(await storage.head(storageKeyFor((await readExportRow(id))!))).toBeNull();
-    expect(filesIn(storage.dir)).toEqual([]);
+    expect(await jobs.storage.head(storageKeyFor((await readExportRow(id))!))).toBeNull();
+    expect(filesIn(jobs.storage.dir)).toEqual([]);
   });
 
   it.skipIf(!isEmbedded)("the test fault switch (embedded mode, TEST_FAULTS=1) fails uploads until it is turned off", async () => {
     const user = await createTestUser();
-    const undo = patchEnv({ TEST_FAULTS: true, EXPORTS_DIR: storage.dir, EXPORTS_MAX_ATTEMPTS: 1 });
+    const undo = patchEnv({ TEST_FAULTS: true, EXPORTS_DIR: jobs.storage.dir, EXPORTS_MAX_ATTEMPTS: 1 });
     setStorageForTests(undefined); // the storage chosen by env, wrapped by the switch
     try {
       const on = await callRoute("POST", "/api/test/faults", { body: { storage_upload: true } });
       expect(await on.json()).toEqual({ storage_upload: true, storage_delete: false });
       const project = await createTestProject(user);
       const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
-      await runner.drain();
+      await jobs.runner.drain();
       expect(await getExportJson(user, id)).toMatchObject({
         status: "failed",
         error_kind: "system",
@@ -211,12 +187,12 @@ describe("system errors are retried with backoff", () => {
 
       await callRoute("POST", "/api/test/faults", { body: { storage_upload: false } });
       expect((await callRoute("POST", `/api/exports/${id}/retry`, { as: user })).status).toBe(202);
-      await runner.drain();
+      await jobs.runner.drain();
       expect((await getExportJson(user, id)).status).toBe("completed");
     } finally {
       setFaults({ storage_upload: false, storage_delete: false });
       undo();
-      setStorageForTests(storage);
+      setStorageForTests(jobs.storage);
     }
   });
 
@@ -232,7 +208,7 @@ describe("system errors are retried with backoff", () => {
 
 describe("stalled exports", () => {
   async function stalledExport(user: TestUser, attempts: number) {
-    const { job, id } = await pendingExport(user);
+    const { job, id } = await jobs.pendingExport(user);
     expect(await start(id)).toBe(true);
     // The worker died: no heartbeat for longer than EXPORT_STALL_SECONDS.
     await updateExportRow(id, { attempts, heartbeatAt: new Date(Date.now() - 10 * 60_000) });
@@ -247,8 +223,8 @@ describe("stalled exports", () => {
     expect(swept.requeued).toContainEqual({ id, userId: user.id });
     expect(await getExportJson(user, id)).toMatchObject({ status: "pending", error_kind: "timeout", error_message: expect.stringContaining("stopped making progress") });
 
-    await runner.enqueue(job);
-    await runner.drain();
+    await jobs.runner.enqueue(job);
+    await jobs.runner.drain();
     expect(await getExportJson(user, id)).toMatchObject({ status: "completed", attempts: 2, error_kind: null });
     const events = await eventsOf(user, id);
     expect(events.map((e) => e.type)).toEqual(["created", "started", "retried", "started", "completed"]);
@@ -269,7 +245,7 @@ describe("stalled exports", () => {
 
   it("an export with a fresh heartbeat is left alone", async () => {
     const user = await createTestUser();
-    const { id } = await pendingExport(user);
+    const { id } = await jobs.pendingExport(user);
     expect(await start(id)).toBe(true);
     const swept = await sweepStalled();
     expect(swept.requeued.map((r) => r.id)).not.toContain(id);
@@ -278,10 +254,10 @@ describe("stalled exports", () => {
     await updateExportRow(id, { status: "cancelled" });
   });
 
-  it.skipIf(!isEmbedded)("at start-up the embedded runner takes over every export a dead process left processing, and the pending ones", async () => {
+  it.skipIf(!isEmbedded)("at start-up the embedded jobs.runner takes over every export a dead process left processing, and the pending ones", async () => {
     const user = await createTestUser();
-    const a = await pendingExport(user, { format: "csv" });
-    const b = await pendingExport(user, { format: "json" });
+    const a = await jobs.pendingExport(user, { format: "csv" });
+    const b = await jobs.pendingExport(user, { format: "json" });
     expect(await start(a.id)).toBe(true); // heartbeat still fresh: only the restart knows its owner is gone
 
     const fresh = installRunner(new InlineRunner(2, 2));
@@ -290,7 +266,7 @@ describe("stalled exports", () => {
       await fresh.drain();
     } finally {
       await fresh.stop();
-      installRunner(runner);
+      installRunner(jobs.runner);
     }
     expect(await getExportJson(user, a.id)).toMatchObject({ status: "completed", attempts: 2 });
     expect(await getExportJson(user, b.id)).toMatchObject({ status: "completed", attempts: 1 });
@@ -303,7 +279,7 @@ describe("retention", () => {
     const project = await createTestProject(user);
     const keep = (await requestExport(user, project.documents[0].id, { format: "json" })).body.export_id as string;
     const old = (await requestExport(user, project.documents[0].id, { format: "csv" })).body.export_id as string;
-    await runner.drain();
+    await jobs.runner.drain();
     const before = await getExportJson(user, old);
     const expiresAt = new Date(Date.now() - 1000);
     await updateExportRow(old, { expiresAt });
@@ -312,7 +288,7 @@ describe("retention", () => {
 
     const after = await getExportJson(user, old);
     expect(after).toMatchObject({ status: "expired", progress_step: "Expired", download_url: null, file_key: before.file_key, file_size: before.file_size });
-    expect(await storage.head(before.file_key)).toBeNull();
+    expect(await jobs.storage.head(before.file_key)).toBeNull();
     const events = await eventsOf(user, old);
     expect(events.at(-1)).toMatchObject({ type: "expired", data: { expires_at: expiresAt.toISOString() } });
 
@@ -323,31 +299,31 @@ describe("retention", () => {
     // Not yet due: untouched.
     const kept = await getExportJson(user, keep);
     expect(kept.status).toBe("completed");
-    expect(await storage.head(kept.file_key)).not.toBeNull();
+    expect(await jobs.storage.head(kept.file_key)).not.toBeNull();
   });
 
   it("an expired export retried generates its file again", async () => {
     const user = await createTestUser();
     const project = await createTestProject(user);
     const id = (await requestExport(user, project.documents[0].id)).body.export_id as string;
-    await runner.drain();
+    await jobs.runner.drain();
     await updateExportRow(id, { expiresAt: new Date(Date.now() - 1000) });
     await cleanupExpired();
     expect((await getExportJson(user, id)).status).toBe("expired");
 
     expect((await callRoute("POST", `/api/exports/${id}/retry`, { as: user })).status).toBe(202);
-    await runner.drain();
+    await jobs.runner.drain();
     const exp = await getExportJson(user, id);
     expect(exp).toMatchObject({ status: "completed", attempts: 2 });
     expect(new Date(exp.expires_at).getTime()).toBeGreaterThan(Date.now());
-    expect(await storage.head(exp.file_key)).toEqual({ size: exp.file_size });
+    expect(await jobs.storage.head(exp.file_key)).toEqual({ size: exp.file_size });
   });
 });
 
 describe("concurrency", () => {
   it("two claims racing for one export: exactly one wins", async () => {
     const user = await createTestUser();
-    const { id } = await pendingExport(user);
+    const { id } = await jobs.pendingExport(user);
     const claims = await Promise.all([start(id), start(id), start(id)]);
     expect(claims.filter(Boolean)).toHaveLength(1);
     expect(await getExportJson(user, id)).toMatchObject({ status: "processing", attempts: 1 });
@@ -357,11 +333,11 @@ describe("concurrency", () => {
 
   it("two runners given the same export run it once", async () => {
     const user = await createTestUser();
-    const { job, id } = await pendingExport(user);
+    const { job, id } = await jobs.pendingExport(user);
     const other = new TestRunner();
     try {
-      await Promise.all([runner.enqueue(job), other.enqueue(job)]);
-      await Promise.all([runner.drain(), other.drain()]);
+      await Promise.all([jobs.runner.enqueue(job), other.enqueue(job)]);
+      await Promise.all([jobs.runner.drain(), other.drain()]);
     } finally {
       await other.stop();
     }
@@ -378,7 +354,7 @@ describe("concurrency", () => {
     let total = 0;
     let maxTotal = 0;
     setStorageForTests(
-      storageWith(storage, {
+      storageWith(jobs.storage, {
         put: async (key, body, opts) => {
           const projectId = key.split("/")[1];
           inFlight.set(projectId, (inFlight.get(projectId) ?? 0) + 1);
@@ -386,7 +362,7 @@ describe("concurrency", () => {
           maxTotal = Math.max(maxTotal, ++total);
           try {
             await sleep(150);
-            return await storage.put(key, body, opts);
+            return await jobs.storage.put(key, body, opts);
           } finally {
             inFlight.set(projectId, inFlight.get(projectId)! - 1);
             total--;
@@ -434,7 +410,7 @@ describe("concurrency", () => {
       expect(done.map((r) => r.status)).toEqual(ids.map(() => "completed"));
     } finally {
       await wide.stop();
-      installRunner(runner);
+      installRunner(jobs.runner);
     }
   });
 });
