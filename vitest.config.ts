@@ -2,8 +2,13 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 /**
- * Unit tests, and the integration suite twice: on embedded PGlite always, and
- * on a real PostgreSQL when TEST_DATABASE_URL is set (CI sets it).
+ * Three lanes, all in `npm test` (`vitest run` runs every project):
+ * - unit: renderers, storage drivers, helpers — no app database beyond
+ *   in-memory PGlite where a renderer needs rows;
+ * - integration: route handlers and services on embedded PGlite, and again on
+ *   a real PostgreSQL when TEST_DATABASE_URL is set (CI sets it);
+ * - slow: memory bounds, the crash-and-restart child processes and the load
+ *   test, which take a minute or more each (`npm run test:slow`).
  */
 const testEnv = {
   NODE_ENV: "test" as const,
@@ -16,8 +21,12 @@ const testEnv = {
   SEED_DEMO: "false",
 };
 
+const SLOW = ["tests/unit/formats/memory.test.ts", "tests/integration/export-crash.test.ts", "tests/integration/load.test.ts"];
+
 const alias = { "@": path.resolve(import.meta.dirname) };
 const pgUrl = process.env.TEST_DATABASE_URL;
+const common = { setupFiles: ["tests/setup.ts"], testTimeout: 120_000, hookTimeout: 60_000 };
+const pgEnv = { ...testEnv, DATABASE_URL: pgUrl ?? "", DATABASE_POOL_SIZE: "4" };
 
 export default defineConfig({
   resolve: { alias },
@@ -26,27 +35,19 @@ export default defineConfig({
     hookTimeout: 60_000,
     setupFiles: ["tests/setup.ts"],
     projects: [
-      {
-        resolve: { alias },
-        test: { name: "unit", include: ["tests/unit/**/*.test.ts"], env: testEnv, setupFiles: ["tests/setup.ts"], testTimeout: 120_000, hookTimeout: 60_000 },
-      },
-      {
-        resolve: { alias },
-        test: { name: "integration", include: ["tests/integration/**/*.test.ts"], env: testEnv, setupFiles: ["tests/setup.ts"], testTimeout: 120_000, hookTimeout: 60_000 },
-      },
+      { resolve: { alias }, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], exclude: SLOW, env: testEnv, ...common } },
+      { resolve: { alias }, test: { name: "integration", include: ["tests/integration/**/*.test.ts"], exclude: SLOW, env: testEnv, ...common } },
+      { resolve: { alias }, test: { name: "slow", include: SLOW, env: testEnv, ...common } },
       ...(pgUrl
         ? [
             {
               resolve: { alias },
-              test: {
-                name: "integration-pg",
-                include: ["tests/integration/**/*.test.ts"],
-                env: { ...testEnv, DATABASE_URL: pgUrl, DATABASE_POOL_SIZE: "4" },
-                globalSetup: ["tests/global-setup-pg.ts"],
-                setupFiles: ["tests/setup.ts"],
-                testTimeout: 120_000,
-                hookTimeout: 60_000,
-              },
+              test: { name: "integration-pg", include: ["tests/integration/**/*.test.ts"], exclude: SLOW, env: pgEnv, globalSetup: ["tests/global-setup-pg.ts"], ...common },
+            },
+            {
+              resolve: { alias },
+              // The load test on PostgreSQL; the crash test is embedded-only and the memory test has no database mode.
+              test: { name: "slow-pg", include: ["tests/integration/load.test.ts"], env: pgEnv, globalSetup: ["tests/global-setup-pg.ts"], ...common },
             },
           ]
         : []),

@@ -254,7 +254,7 @@ describe("stalled exports", () => {
     await updateExportRow(id, { status: "cancelled" });
   });
 
-  it.skipIf(!isEmbedded)("at start-up the embedded jobs.runner takes over every export a dead process left processing, and the pending ones", async () => {
+  it.skipIf(!isEmbedded)("at start-up the embedded runner takes over every export a dead process left processing, and the pending ones", async () => {
     const user = await createTestUser();
     const a = await jobs.pendingExport(user, { format: "csv" });
     const b = await jobs.pendingExport(user, { format: "json" });

@@ -4,19 +4,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { XML_ILLEGAL_WARNING } from "@/lib/exports/sanitize";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
 import { child, children, hasChild, parseXml, textOf, type XmlNode } from "../../fixtures/formats-xml";
+import { readerAvailable } from "../../helpers/file-readers";
 
-const hasXmllint = (() => {
-  try {
-    execFileSync("xmllint", ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const hasXmllint = readerAvailable("xmllint", ["--version"]);
 
 function read(file: string) {
   const text = fs.readFileSync(file, "utf8");
-  // A second, external opinion on well-formedness when libxml2 is installed.
+  // A second, external opinion on well-formedness when libxml2 is installed (always in CI).
   if (hasXmllint) execFileSync("xmllint", ["--noout", file]);
   return { text, doc: parseXml(text) };
 }

@@ -19,16 +19,10 @@ import {
   tempDir,
   type Imported,
 } from "../../fixtures/formats-data";
+import { readerAvailable } from "../../helpers/file-readers";
 
-// poppler-utils (pdftotext, pdfinfo, pdffonts) reads the files back; without it only the structural checks run.
-const hasPoppler = (() => {
-  try {
-    execFileSync("pdftotext", ["-v"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+// poppler-utils (pdftotext, pdfinfo, pdffonts) reads the files back; without it (and not in CI) only the structural checks run.
+const hasPoppler = readerAvailable("pdftotext", ["-v"]);
 
 const text = (file: string, page?: number) =>
   execFileSync("pdftotext", [...(page ? ["-f", String(page), "-l", String(page)] : []), "-layout", file, "-"], { encoding: "utf8" });
