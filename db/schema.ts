@@ -1,10 +1,10 @@
 /**
  * The whole data model (SPEC §3): auth tables (better-auth), host takeoff data,
- * exports and their audit trail. Each table keeps its enums, indexes and
- * relations beside it. Migrations are generated from this file with
+ * exports and their audit trail. Each table keeps its enums and indexes
+ * beside it (no drizzle relations: every query joins explicitly). Migrations are generated from this file with
  * `npm run db:generate` and committed under db/migrations.
  */
-import { relations, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import {
   bigint,
   boolean,
@@ -370,31 +370,6 @@ export const storageDeletions = pgTable("storage_deletions", {
   createdAt: createdAt(),
   updatedAt: updatedAt(),
 });
-
-// ---------------------------------------------------------------------------
-// Relations (for db.query.*)
-// ---------------------------------------------------------------------------
-
-export const projectsRelations = relations(projects, ({ many }) => ({
-  documents: many(documents),
-  conditions: many(conditions),
-}));
-export const documentsRelations = relations(documents, ({ one, many }) => ({
-  project: one(projects, { fields: [documents.projectId], references: [projects.id] }),
-  pages: many(pages),
-}));
-export const pagesRelations = relations(pages, ({ one, many }) => ({
-  document: one(documents, { fields: [pages.documentId], references: [documents.id] }),
-  measurements: many(measurements),
-}));
-export const conditionsRelations = relations(conditions, ({ one, many }) => ({
-  project: one(projects, { fields: [conditions.projectId], references: [projects.id] }),
-  measurements: many(measurements),
-}));
-export const measurementsRelations = relations(measurements, ({ one }) => ({
-  condition: one(conditions, { fields: [measurements.conditionId], references: [conditions.id] }),
-  page: one(pages, { fields: [measurements.pageId], references: [pages.id] }),
-}));
 
 export type Project = typeof projects.$inferSelect;
 export type Document = typeof documents.$inferSelect;

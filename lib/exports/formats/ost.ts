@@ -136,13 +136,6 @@ function pushGeometry(p: Parts, type: SourceMeasurement["geometryType"], geometr
   }
 }
 
-/** The children of <Geometry> for each geometry type (SPEC §6.6 shapes). */
-export function geometryXml(type: SourceMeasurement["geometryType"], geometry: unknown, depth: number): string {
-  const p = new Parts();
-  pushGeometry(p, type, geometry, depth);
-  return p.take();
-}
-
 export const ost: Renderer = {
   format: "ost",
   extension: "xml",
