@@ -4,16 +4,17 @@
  * chosen format's options with their defaults (from the API's catalogue),
  * name and description. Submitting is guarded against double clicks (a ref,
  * not state, so two clicks in one frame still make one request) and carries
- * an Idempotency-Key minted when the dialog opened, so even a retried request
+ * an Idempotency-Key minted once per opening, so even a retried request
  * cannot create a second export.
  */
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useId, useMemo, useRef, useState } from "react";
 import useSWR from "swr";
 import { buttonClass, inputClass } from "@/components/ui/button";
 import { Dialog, DialogFooter } from "@/components/ui/dialog";
 import { fetcher, fetchJson } from "@/lib/fetcher";
 import { formatNumber, plural } from "@/lib/format";
-import type { Catalogue, ExportItem, FormatInfo, OptionInfo } from "./types";
+import type { Catalogue, ExportItem, OptionInfo } from "./types";
+import { exportRequestBody, overRowLimit, useExportForm } from "./use-export-form";
 
 export type ExportSource = { type: "document" | "project"; id: string; name: string };
 export type ConditionChoice = { id: string; name: string; color?: string | null };
@@ -49,12 +50,6 @@ const CHOICE_LABELS: Record<string, string> = { ",": "Comma (,)", ";": "Semicolo
 function newKey(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return `dash-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
-}
-
-export function defaultsFor(format: FormatInfo | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const o of format?.options ?? []) if (o.default !== undefined && o.default !== null && o.key !== "condition_ids") out[o.key] = o.default;
-  return out;
 }
 
 function timeZones(current: string): string[] {
@@ -171,39 +166,90 @@ export function ExportDialog({
   onClose: () => void;
   onCreated: (result: CreatedExport) => void;
 }) {
-  const ids = useId();
   const catalogueUrl = source.type === "document" ? `/api/documents/${source.id}/export` : `/api/projects/${source.id}/export`;
   const { data: catalogue, error: catalogueError } = useSWR<Catalogue>(open ? catalogueUrl : null, fetcher, { revalidateOnFocus: false });
-
-  const [format, setFormat] = useState<string | null>(null);
-  const [options, setOptions] = useState<Record<string, unknown>>({});
-  const [conditionIds, setConditionIds] = useState<string[] | null>(null);
-  const [name, setName] = useState("");
-  const [description, setDescription] = useState("");
+  // Escape and the backdrop must not close the dialog while a request is out.
   const [submitting, setSubmitting] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+
+  const what = source.type === "document" ? "Measurements on this document" : "Every condition and measurement of the project";
+  const summary = catalogue ? `${what} · ${plural(catalogue.source.measurements_count, "measurement")}` : what;
+
+  return (
+    <Dialog open={open} onClose={onClose} title={`Export ${source.name}`} description={summary} size="max-w-2xl" dismissible={!submitting}>
+      {/* The Dialog renders its content only while open: every opening mounts a fresh form with the catalogue's defaults. */}
+      {catalogue ? (
+        <ExportForm catalogue={catalogue} url={catalogueUrl} conditions={conditions} onClose={onClose} onCreated={onCreated} onSubmittingChange={setSubmitting} />
+      ) : (
+        <FormFrame busy submitting={false} canSubmit={false} submitLabel="Start  export" onClose={onClose} onSubmit={(e) => e.preventDefault()}>
+          {catalogueError ? (
+            <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
+              Could not load the formats: {catalogueError.message}
+            </p>
+          ) : (
+            <p className="text-sm text-slate-600">Loading formats…</p>
+          )}
+        </FormFrame>
+      )}
+    </Dialog>
+  );
+}
+
+/** The scrolling body and the footer, alike while the formats load and once they are there. */
+function FormFrame({
+  busy,
+  submitting,
+  canSubmit,
+  submitLabel,
+  onClose,
+  onSubmit,
+  children,
+}: {
+  busy: boolean;
+  submitting: boolean;
+  canSubmit: boolean;
+  submitLabel: string;
+  onClose: () => void;
+  onSubmit: (e: React.FormEvent) => void;
+  children: React.ReactNode;
+}) {
+  return (
+    <form onSubmit={onSubmit} className="flex min-h-0 flex-1 flex-col" aria-busy={busy}>
+      <div className="min-h-0 flex-1 space-y-5 overflow-y-auto px-5 py-4">{children}</div>
+      <DialogFooter>
+        <button type="button" onClick={onClose} disabled={submitting} className={buttonClass("secondary")}>
+          Cancel
+        </button>
+        <button type="submit" disabled={!canSubmit} className={buttonClass("primary")}>
+          {submitLabel}
+        </button>
+      </DialogFooter>
+    </form>
+  );
+}
+
+function ExportForm({
+  catalogue,
+  url,
+  conditions,
+  onClose,
+  onCreated,
+  onSubmittingChange,
+}: {
+  catalogue: Catalogue;
+  url: string;
+  conditions?: ConditionChoice[];
+  onClose: () => void;
+  onCreated: (result: CreatedExport) => void;
+  onSubmittingChange: (submitting: boolean) => void;
+}) {
+  const ids = useId();
+  const [form, dispatch] = useExportForm(catalogue);
   const inFlight = useRef(false);
-  const idempotencyKey = useRef<string>("");
+  // One key per opening (this form lives as long as the opening), minted when first needed.
+  const idempotencyKey = useRef<string | null>(null);
 
-  // Every opening is a fresh form with the catalogue's defaults and a new idempotency key.
-  const [openedFor, setOpenedFor] = useState<Catalogue | null>(null);
-  if (open && catalogue && openedFor !== catalogue) {
-    setOpenedFor(catalogue);
-    const first = catalogue.formats.find((f) => f.id === catalogue.default_format) ?? catalogue.formats[0];
-    setFormat(first?.id ?? null);
-    setOptions(defaultsFor(first));
-    setConditionIds(null);
-    setName(catalogue.suggested_name);
-    setDescription("");
-    setError(null);
-  }
-  if (!open && openedFor) setOpenedFor(null);
-  useEffect(() => {
-    if (open) idempotencyKey.current = newKey();
-  }, [open]);
-
-  const chosen = catalogue?.formats.find((f) => f.id === format);
-  const overPdfCap = catalogue ? catalogue.source.measurements_count > catalogue.pdf_max_rows : false;
+  const measurements = catalogue.source.measurements_count;
+  const chosen = catalogue.formats.find((f) => f.id === form.format);
   const [toggles, choices] = useMemo(() => {
     const shown = (chosen?.options ?? []).filter((o) => o.key !== "condition_ids");
     const isToggle = (o: OptionInfo) => o.type === "boolean" || typeof o.default === "boolean";
@@ -211,152 +257,119 @@ export function ExportDialog({
   }, [chosen]);
   const offersConditions = Boolean(conditions && conditions.length > 1 && chosen?.options.some((o) => o.key === "condition_ids"));
 
-  function pick(f: FormatInfo) {
-    setFormat(f.id);
-    // Options shared by both formats keep what the user chose; the rest take the new format's defaults.
-    setOptions((prev) => {
-      const next = defaultsFor(f);
-      for (const k of Object.keys(next)) if (k in prev && f.options.find((o) => o.key === k)?.type === "boolean") next[k] = prev[k];
-      if ("timezone" in next && typeof prev.timezone === "string") next.timezone = prev.timezone;
-      return next;
-    });
-  }
-
   async function submit(e: React.FormEvent) {
     e.preventDefault();
     if (inFlight.current || !chosen) return;
     inFlight.current = true;
-    setSubmitting(true);
-    setError(null);
+    idempotencyKey.current ??= newKey();
+    dispatch({ type: "submit" });
+    onSubmittingChange(true);
     try {
-      const body = {
-        format: chosen.id,
-        options: { ...options, ...(offersConditions && conditionIds ? { condition_ids: conditionIds } : {}) },
-        name: name.trim() || undefined,
-        description: description.trim() || undefined,
-      };
-      const result = await fetchJson<CreatedExport>(catalogueUrl, { method: "POST", body: JSON.stringify(body), headers: { "Idempotency-Key": idempotencyKey.current } });
+      const body = exportRequestBody(form, chosen.id, { withConditions: offersConditions });
+      const result = await fetchJson<CreatedExport>(url, { method: "POST", body: JSON.stringify(body), headers: { "Idempotency-Key": idempotencyKey.current } });
+      dispatch({ type: "settled" });
       onCreated(result);
     } catch (err) {
-      setError(err instanceof Error ? err.message : "Could not start the export.");
+      dispatch({ type: "failed", message: err instanceof Error ? err.message : "Could not start the export." });
       // A failed request created nothing; the next attempt may carry different options.
       idempotencyKey.current = newKey();
     } finally {
       inFlight.current = false;
-      setSubmitting(false);
+      onSubmittingChange(false);
     }
   }
 
-  const summary = catalogue
-    ? `${source.type === "document" ? "Measurements on this document" : "Every condition and measurement of the project"} · ${plural(catalogue.source.measurements_count, "measurement")}`
-    : source.type === "document"
-      ? "Measurements on this document"
-      : "Every condition and measurement of the project";
+  const setOption = (key: string) => (value: unknown) => dispatch({ type: "option", key, value });
 
   return (
-    <Dialog open={open} onClose={onClose} title={`Export ${source.name}`} description={summary} size="max-w-2xl" dismissible={!submitting}>
-      <form onSubmit={submit} className="flex min-h-0 flex-1 flex-col" aria-busy={!catalogue}>
-        <div className="min-h-0 flex-1 space-y-5 overflow-y-auto px-5 py-4">
-          {catalogueError && (
-            <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
-              Could not load the formats: {catalogueError.message}
-            </p>
-          )}
-          {!catalogue && !catalogueError && <p className="text-sm text-slate-600">Loading formats…</p>}
-          {catalogue && (
-            <>
-              <fieldset>
-                <legend className="text-sm font-semibold">Format</legend>
-                <div className="mt-2 grid gap-2 sm:grid-cols-2">
-                  {catalogue.formats.map((f) => {
-                    const disabled = f.id === "pdf" && overPdfCap;
-                    const selected = format === f.id;
-                    return (
-                      <label
-                        key={f.id}
-                        data-testid={`format-${f.id}`}
-                        className={`flex gap-3 rounded-lg border p-3 text-sm focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-blue-700 ${
-                          selected ? "border-blue-700 bg-blue-50 ring-1 ring-blue-700" : "border-slate-300 hover:border-slate-400"
-                        } ${disabled ? "cursor-not-allowed opacity-70" : "cursor-pointer"}`}
-                      >
-                        <input
-                          type="radio"
-                          name={`${ids}-format`}
-                          value={f.id}
-                          checked={selected}
-                          disabled={disabled}
-                          onChange={() => pick(f)}
-                          aria-describedby={`${ids}-${f.id}-desc`}
-                          className="mt-0.5 h-4 w-4 shrink-0 accent-blue-700 focus-visible:outline-none"
-                        />
-                        <span className="min-w-0">
-                          <span className="block font-semibold text-slate-900">
-                            {f.label} <span className="font-normal text-slate-600">.{f.extension}</span>
-                          </span>
-                          <span id={`${ids}-${f.id}-desc`} className="block text-slate-700">
-                            {disabled ? `Over the PDF limit of ${formatNumber(catalogue.pdf_max_rows)} rows; use CSV or Excel.` : f.description}
-                          </span>
-                        </span>
-                      </label>
-                    );
-                  })}
-                </div>
-              </fieldset>
-
-              {chosen && (toggles.length + choices.length > 0 || offersConditions) && (
-                <fieldset>
-                  <legend className="text-sm font-semibold">{chosen.label} options</legend>
-                  <div className="mt-2 space-y-4">
-                    {toggles.length > 0 && (
-                      <div className="grid gap-3 sm:grid-cols-2">
-                        {toggles.map((o) => (
-                          <OptionField key={`${chosen.id}-${o.key}`} option={o} value={options[o.key]} onChange={(v) => setOptions((prev) => ({ ...prev, [o.key]: v }))} />
-                        ))}
-                      </div>
-                    )}
-                    {choices.length > 0 && (
-                      <div className={`grid gap-3 ${choices.length >= 3 ? "sm:grid-cols-3" : "sm:grid-cols-2"}`}>
-                        {choices.map((o) => (
-                          <OptionField key={`${chosen.id}-${o.key}`} option={o} value={options[o.key]} onChange={(v) => setOptions((prev) => ({ ...prev, [o.key]: v }))} />
-                        ))}
-                      </div>
-                    )}
-                    {offersConditions && conditions && <ConditionsField conditions={conditions} value={conditionIds} onChange={setConditionIds} />}
-                  </div>
-                </fieldset>
-              )}
-
-              <div className="grid gap-3 sm:grid-cols-2">
-                <div className="text-sm">
-                  <label htmlFor={`${ids}-name`} className="block font-medium">
-                    Name
-                  </label>
-                  <input id={`${ids}-name`} value={name} maxLength={200} onChange={(e) => setName(e.target.value)} className={`mt-1 ${inputClass}`} />
-                </div>
-                <div className="text-sm">
-                  <label htmlFor={`${ids}-description`} className="block font-medium">
-                    Description <span className="font-normal text-slate-600">(optional)</span>
-                  </label>
-                  <input id={`${ids}-description`} value={description} maxLength={2000} onChange={(e) => setDescription(e.target.value)} className={`mt-1 ${inputClass}`} />
-                </div>
-              </div>
-            </>
-          )}
-          {error && (
-            <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800 ring-1 ring-red-200">
-              {error}
-            </p>
-          )}
+    <FormFrame
+      busy={false}
+      submitting={form.submitting}
+      canSubmit={!form.submitting && Boolean(chosen)}
+      submitLabel={form.submitting ? "Starting…" : `Start ${chosen?.label ?? ""} export`}
+      onClose={onClose}
+      onSubmit={submit}
+    >
+      <fieldset>
+        <legend className="text-sm font-semibold">Format</legend>
+        <div className="mt-2 grid gap-2 sm:grid-cols-2">
+          {catalogue.formats.map((f) => {
+            const disabled = overRowLimit(f, measurements);
+            const selected = form.format === f.id;
+            return (
+              <label
+                key={f.id}
+                data-testid={`format-${f.id}`}
+                className={`flex gap-3 rounded-lg border p-3 text-sm focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-blue-700 ${
+                  selected ? "border-blue-700 bg-blue-50 ring-1 ring-blue-700" : "border-slate-300 hover:border-slate-400"
+                } ${disabled ? "cursor-not-allowed opacity-70" : "cursor-pointer"}`}
+              >
+                <input
+                  type="radio"
+                  name={`${ids}-format`}
+                  value={f.id}
+                  checked={selected}
+                  disabled={disabled}
+                  onChange={() => dispatch({ type: "pick", format: f })}
+                  aria-describedby={`${ids}-${f.id}-desc`}
+                  className="mt-0.5 h-4 w-4 shrink-0 accent-blue-700 focus-visible:outline-none"
+                />
+                <span className="min-w-0">
+                  <span className="block font-semibold text-slate-900">
+                    {f.label} <span className="font-normal text-slate-600">.{f.extension}</span>
+                  </span>
+                  <span id={`${ids}-${f.id}-desc`} className="block text-slate-700">
+                    {disabled && f.max_rows !== null ? `Over the ${f.label} limit of ${formatNumber(f.max_rows)} rows; use CSV or Excel.` : f.description}
+                  </span>
+                </span>
+              </label>
+            );
+          })}
         </div>
-        <DialogFooter>
-          <button type="button" onClick={onClose} disabled={submitting} className={buttonClass("secondary")}>
-            Cancel
-          </button>
-          <button type="submit" disabled={submitting || !chosen} className={buttonClass("primary")}>
-            {submitting ? "Starting…" : `Start ${chosen?.label ?? ""} export`}
-          </button>
-        </DialogFooter>
-      </form>
-    </Dialog>
+      </fieldset>
+
+      {chosen && (toggles.length + choices.length > 0 || offersConditions) && (
+        <fieldset>
+          <legend className="text-sm font-semibold">{chosen.label} options</legend>
+          <div className="mt-2 space-y-4">
+            {toggles.length > 0 && (
+              <div className="grid gap-3 sm:grid-cols-2">
+                {toggles.map((o) => (
+                  <OptionField key={`${chosen.id}-${o.key}`} option={o} value={form.options[o.key]} onChange={setOption(o.key)} />
+                ))}
+              </div>
+            )}
+            {choices.length > 0 && (
+              <div className={`grid gap-3 ${choices.length >= 3 ? "sm:grid-cols-3" : "sm:grid-cols-2"}`}>
+                {choices.map((o) => (
+                  <OptionField key={`${chosen.id}-${o.key}`} option={o} value={form.options[o.key]} onChange={setOption(o.key)} />
+                ))}
+              </div>
+            )}
+            {offersConditions && conditions && <ConditionsField conditions={conditions} value={form.conditionIds} onChange={(ids) => dispatch({ type: "conditions", ids })} />}
+          </div>
+        </fieldset>
+      )}
+
+      <div className="grid gap-3 sm:grid-cols-2">
+        <div className="text-sm">
+          <label htmlFor={`${ids}-name`} className="block font-medium">
+            Name
+          </label>
+          <input id={`${ids}-name`} value={form.name} maxLength={200} onChange={(e) => dispatch({ type: "name", value: e.target.value })} className={`mt-1 ${inputClass}`} />
+        </div>
+        <div className="text-sm">
+          <label htmlFor={`${ids}-description`} className="block font-medium">
+            Description <span className="font-normal text-slate-600">(optional)</span>
+          </label>
+          <input id={`${ids}-description`} value={form.description} maxLength={2000} onChange={(e) => dispatch({ type: "description", value: e.target.value })} className={`mt-1 ${inputClass}`} />
+        </div>
+      </div>
+      {form.error && (
+        <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800 ring-1 ring-red-200">
+          {form.error}
+        </p>
+      )}
+    </FormFrame>
   );
 }

@@ -235,6 +235,7 @@ export const FormatInfoSchema = z
     description: z.string(),
     options: z.array(OptionInfoSchema),
     options_schema: z.record(z.string(), z.unknown()).optional(),
+    max_rows: nullable(z.number().int()).meta({ description: "The most measurements this format exports (null: no limit). A source with more cannot be exported in it." }),
   })
   .meta({ id: "FormatInfo" });
 
@@ -250,7 +251,7 @@ export const CatalogueSchema = z
     }),
     suggested_name: z.string(),
     default_format: z.enum(EXPORT_FORMATS),
-    pdf_max_rows: z.number().int(),
+    pdf_max_rows: z.number().int().meta({ description: "The PDF format's max_rows, kept for clients written before formats carried their own." }),
     formats: z.array(FormatInfoSchema),
   })
   .meta({ id: "ExportCatalogue" });

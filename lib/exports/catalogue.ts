@@ -5,7 +5,13 @@ import { conditions, documents, measurements, pages, projects } from "@/db/schem
 import { notFound } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { FORMAT_CATALOGUE } from "./formats";
+import type { ExportFormat } from "./model";
 import { suggestedName, type SourceRef } from "./services";
+
+/** The most measurements a format can export, or null: only PDF has a cap (SPEC §6.3), above which creation is refused. */
+function maxRows(format: ExportFormat): number | null {
+  return format === "pdf" ? env.PDF_MAX_ROWS : null;
+}
 
 export async function exportCatalogue(userId: string, ref: SourceRef) {
   const db = await getDb();
@@ -34,6 +40,7 @@ export async function exportCatalogue(userId: string, ref: SourceRef) {
     suggested_name: suggestedName(source.name),
     default_format: "csv",
     pdf_max_rows: env.PDF_MAX_ROWS,
-    formats: FORMAT_CATALOGUE,
+    // Each format carries its own limit, so the dialog disables formats by rule instead of by name.
+    formats: FORMAT_CATALOGUE.map((f) => ({ ...f, max_rows: maxRows(f.id) })),
   };
 }
