@@ -1,7 +1,8 @@
 /** CSV renderer (SPEC §6.1): one RFC 4180 row per measurement, CRLF, optional BOM, streamed batch by batch. */
 import Papa from "papaparse";
 import { escapeFormula, formatQuantity } from "../sanitize";
-import { end, remembered, TextOutput, write } from "./common";
+import { remembered, TextOutput } from "./text-output";
+import { end, write } from "./writes";
 import type { Renderer } from "./types";
 
 export const CSV_HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];

@@ -7,7 +7,7 @@
 import type { Writable } from "node:stream";
 import { escapeFormula, removeXmlIllegal, XmlTextCleaner } from "../sanitize";
 import type { NormalisedOptions } from "../schemas";
-import { hasAnyCosts, provenanceLine } from "./common";
+import { hasAnyCosts, provenanceLine } from "./text-format";
 import type { ExportSource, Progress, Renderer, RenderResult, SourceCondition } from "./types";
 import { columnLetter, XlsxWorkbook, type CellStyle, type CellValue, type Font, type XlsxSheet } from "./xlsx-writer";
 

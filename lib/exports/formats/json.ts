@@ -8,7 +8,9 @@
  */
 import type { NormalisedOptions } from "../schemas";
 import { roundTotal } from "../sanitize";
-import { costsCamel, end, isoInZone, write, writeNestedByCondition } from "./common";
+import { writeNestedByCondition } from "./nested";
+import { costsCamel, isoInZone } from "./text-format";
+import { end, write } from "./writes";
 import type { ExportSource, Renderer, SourceCondition, SourceMeasurement } from "./types";
 
 /**

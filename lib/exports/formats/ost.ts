@@ -4,7 +4,9 @@
  * empty; characters XML 1.0 cannot carry are removed and reported once.
  */
 import { formatQuantity, XmlTextCleaner } from "../sanitize";
-import { end, remembered, write, writeNestedByCondition } from "./common";
+import { writeNestedByCondition } from "./nested";
+import { remembered } from "./text-output";
+import { end, write } from "./writes";
 import type { Renderer, SourceCondition, SourceMeasurement } from "./types";
 
 const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;" };

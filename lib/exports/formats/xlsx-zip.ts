@@ -17,7 +17,7 @@
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import zlib from "node:zlib";
-import { write } from "./common";
+import { write } from "./writes";
 
 const LOCAL_HEADER = 0x04034b50;
 const DATA_DESCRIPTOR = 0x08074b50;

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { EXPORT_FORMATS } from "@/db/schema";
 import { FORMAT_CATALOGUE, RENDERERS } from "@/lib/exports/formats";
-import { PIECE_BYTES } from "@/lib/exports/formats/common";
+import { PIECE_BYTES } from "@/lib/exports/formats/text-output";
 import { ExportCancelledError } from "@/lib/exports/formats/types";
 import { countingProgress, options, syntheticSource } from "../../fixtures/formats-data";
 

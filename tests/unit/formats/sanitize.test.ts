@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayTime, formatMoney, formatNumber2, isoInZone } from "@/lib/exports/formats/common";
+import { displayTime, formatMoney, formatNumber2, isoInZone } from "@/lib/exports/formats/text-format";
 import { SheetNames } from "@/lib/exports/formats/excel";
 import { plainNumber } from "@/lib/exports/formats/ost";
 import { fontRuns } from "@/lib/exports/formats/pdf";

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { PIECE_BYTES, TextOutput } from "@/lib/exports/formats/common";
+import { PIECE_BYTES, TextOutput } from "@/lib/exports/formats/text-output";
 
 function collector() {
   const chunks: Buffer[] = [];

@@ -32,7 +32,7 @@ import { finished } from "node:stream/promises";
 import PDFDocument from "pdfkit";
 import { XmlTextCleaner } from "../../sanitize";
 import type { NormalisedOptions } from "../../schemas";
-import { drained, needsDrain } from "../common";
+import { drained, needsDrain } from "../writes";
 import type { ExportSource, Progress, Renderer, RenderResult, SourceMeasurement } from "../types";
 import { registerFonts } from "./fonts";
 import { Pager } from "./layout";

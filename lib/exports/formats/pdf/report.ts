@@ -5,7 +5,7 @@
  */
 import type { XmlTextCleaner } from "../../sanitize";
 import type { NormalisedOptions } from "../../schemas";
-import { formatInteger, formatMoney, formatNumber2, hasAnyCosts, provenanceLine, totalWithMarkup } from "../common";
+import { formatInteger, formatMoney, formatNumber2, hasAnyCosts, provenanceLine, totalWithMarkup } from "../text-format";
 import type { ExportSource, SourceCondition, SourceMeasurement } from "../types";
 import {
   BODY,
