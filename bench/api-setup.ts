@@ -134,7 +134,7 @@ async function main() {
     .orderBy(desc(exports.createdAt))
     .limit(1);
 
-  // The queries listExports runs (lib/exports/service.ts), with this user's values bound.
+  // The queries listExports runs (lib/exports/services/list.ts), with this user's values bound.
   const [mid] = await db
     .select({ createdAt: exports.createdAt, id: exports.id })
     .from(exports)

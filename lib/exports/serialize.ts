@@ -11,7 +11,7 @@ export const EXPORT_OUT_FIELDS = [
 /**
  * Those fields of an export row, with the timestamps as Dates (drizzle) or
  * already as ISO 8601 text (the list reads them so from SQL; see listQuery in
- * service.ts).
+ * services/list.ts).
  */
 export type ExportRowIn = {
   [K in (typeof EXPORT_OUT_FIELDS)[number]]: ExportRow[K] extends Date ? Date | string : ExportRow[K] extends Date | null ? Date | string | null : ExportRow[K];

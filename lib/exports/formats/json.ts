@@ -66,7 +66,7 @@ function conditionHead(c: SourceCondition) {
   };
 }
 
-/** A measurement as written (SPEC §6.4). A class, not an object literal, for the reason given at Measurement in source.ts. */
+/** A measurement as written (SPEC §6.4). A class, not an object literal, for the reason given at Measurement in source/rows.ts. */
 class MeasurementOut {
   id: string;
   pageNumber: number | null;

@@ -307,7 +307,7 @@ describe("loadExportSource", () => {
       expect(rows.map((r) => r.id)).toEqual(exportOrder.map((r) => r.id));
       expect(rows.every((r, i) => r.pageNumber === exportOrder[i].page)).toBe(true);
       expect((await collect(src.measurementsByPage())).map((r) => r.id)).toEqual(pageOrder.map((r) => r.id));
-      // Batches are small, so the renderer's rows die young (lib/exports/source.ts).
+      // Batches are small, so the renderer's rows die young (lib/exports/source/index.ts).
       expect(Math.max(...batches)).toBeLessThanOrEqual(1_000);
       expect(batches.length).toBeGreaterThan(shape.rows / 1_000);
     }
