@@ -246,7 +246,7 @@ export const measurements = pgTable(
   (t) => [
     index("measurements_condition_idx").on(t.conditionId, t.position),
     index("measurements_page_idx").on(t.pageId),
-    // Export reads (lib/exports/source.ts): one index range per (condition, page) in (position, id) order.
+    // Export reads (lib/exports/source/queries.ts): one index range per (condition, page) in (position, id) order.
     index("measurements_condition_page_idx").on(t.conditionId, t.pageId, t.position, t.id),
   ],
 );
