@@ -9,11 +9,28 @@ import nextTypescript from "eslint-config-next/typescript";
  */
 const HTTP_LAYER = {
   group: ["@/lib/api", "@/lib/api/*", "**/lib/api/*", "next/server"],
-  message: "Below the HTTP layer: throw a DomainError (lib/errors.ts) and take parsed input; only routes and lib/api know about requests and statuses.",
+  message:
+    "Below the HTTP layer: throw a DomainError (lib/errors.ts) and take parsed input; only routes and lib/api know about requests and statuses.",
 };
 
 const SERVER_MODULES = {
-  group: ["@/db", "@/db/*", "@/lib/env", "@/lib/storage", "@/lib/storage/*", "@/lib/exports/services", "@/lib/exports/services/*", "@/lib/exports/pipeline", "@/lib/exports/pipeline/*", "@/lib/exports/runner", "@/lib/takeoff/*", "@/lib/auth", "@/lib/auth/*", "@/lib/api/*", "@/inngest/*"],
+  group: [
+    "@/db",
+    "@/db/*",
+    "@/lib/env",
+    "@/lib/storage",
+    "@/lib/storage/*",
+    "@/lib/exports/services",
+    "@/lib/exports/services/*",
+    "@/lib/exports/pipeline",
+    "@/lib/exports/pipeline/*",
+    "@/lib/exports/runner",
+    "@/lib/takeoff/*",
+    "@/lib/auth",
+    "@/lib/auth/*",
+    "@/lib/api/*",
+    "@/inngest/*",
+  ],
   allowTypeImports: true,
   message: "Components run in the browser too: import shared constants (lib/exports/model.ts) and types, not server modules.",
 };
@@ -21,9 +38,32 @@ const SERVER_MODULES = {
 const config = [
   ...nextCoreWebVitals,
   ...nextTypescript,
-  { ignores: [".next/**", "node_modules/**", ".data/**", ".test-data/**", "db/migrations/**", "next-env.d.ts", "test-results/**", "playwright-report/**", ".ci/node/**", ".scratch/**"] },
   {
-    files: ["db/**/*.ts", "lib/errors.ts", "lib/env.ts", "lib/logger.ts", "lib/storage/**/*.ts", "lib/takeoff/**/*.ts", "lib/exports/**/*.ts", "lib/auth/**/*.ts", "inngest/**/*.ts"],
+    ignores: [
+      ".next/**",
+      "node_modules/**",
+      ".data/**",
+      ".test-data/**",
+      "db/migrations/**",
+      "next-env.d.ts",
+      "test-results/**",
+      "playwright-report/**",
+      ".ci/node/**",
+      ".scratch/**",
+    ],
+  },
+  {
+    files: [
+      "db/**/*.ts",
+      "lib/errors.ts",
+      "lib/env.ts",
+      "lib/logger.ts",
+      "lib/storage/**/*.ts",
+      "lib/takeoff/**/*.ts",
+      "lib/exports/**/*.ts",
+      "lib/auth/**/*.ts",
+      "inngest/**/*.ts",
+    ],
     rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [HTTP_LAYER] }] },
   },
   {

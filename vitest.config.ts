@@ -36,18 +36,34 @@ export default defineConfig({
     setupFiles: ["tests/setup.ts"],
     projects: [
       { resolve: { alias }, test: { name: "unit", include: ["tests/unit/**/*.test.ts"], exclude: SLOW, env: testEnv, ...common } },
-      { resolve: { alias }, test: { name: "integration", include: ["tests/integration/**/*.test.ts"], exclude: SLOW, env: testEnv, ...common } },
+      {
+        resolve: { alias },
+        test: { name: "integration", include: ["tests/integration/**/*.test.ts"], exclude: SLOW, env: testEnv, ...common },
+      },
       { resolve: { alias }, test: { name: "slow", include: SLOW, env: testEnv, ...common } },
       ...(pgUrl
         ? [
             {
               resolve: { alias },
-              test: { name: "integration-pg", include: ["tests/integration/**/*.test.ts"], exclude: SLOW, env: pgEnv, globalSetup: ["tests/global-setup-pg.ts"], ...common },
+              test: {
+                name: "integration-pg",
+                include: ["tests/integration/**/*.test.ts"],
+                exclude: SLOW,
+                env: pgEnv,
+                globalSetup: ["tests/global-setup-pg.ts"],
+                ...common,
+              },
             },
             {
               resolve: { alias },
               // The load test on PostgreSQL; the crash test is embedded-only and the memory test has no database mode.
-              test: { name: "slow-pg", include: ["tests/integration/load.test.ts"], env: pgEnv, globalSetup: ["tests/global-setup-pg.ts"], ...common },
+              test: {
+                name: "slow-pg",
+                include: ["tests/integration/load.test.ts"],
+                env: pgEnv,
+                globalSetup: ["tests/global-setup-pg.ts"],
+                ...common,
+              },
             },
           ]
         : []),

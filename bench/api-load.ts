@@ -52,7 +52,21 @@ export type ApiOptions = {
 // Build
 // ---------------------------------------------------------------------------
 
-const SOURCE_ENTRIES = ["app", "components", "lib", "db", "inngest", "public", "assets", "instrumentation.ts", "next.config.js", "postcss.config.mjs", "package.json", "package-lock.json", "tsconfig.json"];
+const SOURCE_ENTRIES = [
+  "app",
+  "components",
+  "lib",
+  "db",
+  "inngest",
+  "public",
+  "assets",
+  "instrumentation.ts",
+  "next.config.js",
+  "postcss.config.mjs",
+  "package.json",
+  "package-lock.json",
+  "tsconfig.json",
+];
 
 function newestMtime(entry: string): number {
   let stat: fs.Stats;
@@ -68,7 +82,10 @@ function newestMtime(entry: string): number {
 }
 
 /** Runs `next build` when .next is missing or older than any source file. Returns the build's seconds (0 when fresh). */
-export async function ensureBuild(log: (line: string) => void, logFile: string): Promise<{ built: boolean; seconds: number; reason: string }> {
+export async function ensureBuild(
+  log: (line: string) => void,
+  logFile: string,
+): Promise<{ built: boolean; seconds: number; reason: string }> {
   const buildId = path.join(ROOT, ".next", "BUILD_ID");
   const builtAt = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
   const sources = Math.max(...SOURCE_ENTRIES.map((e) => newestMtime(path.join(ROOT, e))));
@@ -104,11 +121,15 @@ type Server = { url: string; process: ChildProcess; stop(): Promise<void> };
 async function startServer(env: NodeJS.ProcessEnv, port: number, logFile: string, profileDir?: string): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
   const nodeFlags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const child = spawn(process.execPath, [...nodeFlags, path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: ROOT,
-    env: { ...env, APP_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, path.join(ROOT, "node_modules", "next", "dist", "bin", "next"), "start", "-p", String(port), "-H", "127.0.0.1"],
+    {
+      cwd: ROOT,
+      env: { ...env, APP_URL: url, NEXT_TELEMETRY_DISABLED: "1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   const log = fs.createWriteStream(logFile, { flags: "a" });
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
@@ -254,21 +275,34 @@ export async function runApiBench(target: Target, dataDir: string, opts: ApiOpti
   const s = setup.result;
 
   const started = performance.now();
-  const server = await startServer(env, await freePort(), path.join(path.dirname(opts.logFile), `server-${target.driver}.log`), opts.profileDir);
+  const server = await startServer(
+    env,
+    await freePort(),
+    path.join(path.dirname(opts.logFile), `server-${target.driver}.log`),
+    opts.profileDir,
+  );
   const startupSeconds = (performance.now() - started) / 1000;
   log(`  app up at ${server.url} in ${startupSeconds.toFixed(1)} s`);
   const auth = { authorization: `Bearer ${s.apiKey}` };
 
   try {
     const pid = server.process.pid!;
-    const measurePostgres = target.driver === "postgres" && ["localhost", "127.0.0.1", "::1", "[::1]"].includes(new URL(target.url).hostname);
+    const measurePostgres =
+      target.driver === "postgres" && ["localhost", "127.0.0.1", "::1", "[::1]"].includes(new URL(target.url).hostname);
     const run = async (name: string, o: Parameters<typeof autocannon>[0], duration = opts.duration) => {
       const app0 = processCpuMs(pid);
       const pg0 = measurePostgres ? postgresCpuMs() : null;
-      const r = await autocannon({ connections: opts.connections, duration, timeout: 30, ...o, headers: { ...auth, ...(o.headers ?? {}) } });
+      const r = await autocannon({
+        connections: opts.connections,
+        duration,
+        timeout: 30,
+        ...o,
+        headers: { ...auth, ...(o.headers ?? {}) },
+      });
       const app1 = processCpuMs(pid);
       const pg1 = measurePostgres ? postgresCpuMs() : null;
-      const per = (a: number | null, b: number | null) => (a === null || b === null || r.requests.total === 0 ? null : (b - a) / r.requests.total);
+      const per = (a: number | null, b: number | null) =>
+        a === null || b === null || r.requests.total === 0 ? null : (b - a) / r.requests.total;
       const f = figures(r, opts.connections, { app: per(app0, app1), postgres: per(pg0, pg1) });
       if (duration >= opts.duration) {
         const cpu = f.cpuMsPerRequest;

@@ -62,8 +62,22 @@ async function main() {
   const auth = await getAuth();
   const created = await auth.api.createApiKey({ body: { name: "bench", userId: user.id } });
 
-  const timing = await seedProject(handle, { userId: user.id, measurements: 1000, documents: 1, pagesPerDocument: 4, name: "API timing project", seed: 7 });
-  const load = await seedProject(handle, { userId: user.id, measurements: 5, documents: 1, pagesPerDocument: 1, name: "API load project", seed: 11 });
+  const timing = await seedProject(handle, {
+    userId: user.id,
+    measurements: 1000,
+    documents: 1,
+    pagesPerDocument: 4,
+    name: "API timing project",
+    seed: 7,
+  });
+  const load = await seedProject(handle, {
+    userId: user.id,
+    measurements: 5,
+    documents: 1,
+    pagesPerDocument: 1,
+    name: "API load project",
+    seed: 11,
+  });
 
   // Other tenants, so the list query has to pick the user's rows out of a shared table.
   const others = Array.from({ length: OTHER_USERS }, (_, i) => ({
@@ -97,7 +111,8 @@ async function main() {
         options: { include_costs: true, include_unverified: true, timezone: "UTC" },
         status,
         progress: completed ? 100 : 40,
-        progressStep: status === "completed" ? "Completed" : status === "failed" ? "Failed" : status === "expired" ? "Expired" : "Cancelled",
+        progressStep:
+          status === "completed" ? "Completed" : status === "failed" ? "Failed" : status === "expired" ? "Expired" : "Cancelled",
         rowsTotal: 1000 + Math.floor(rnd() * 50_000),
         recordsCount: completed ? 1000 : 0,
         fileKey: status === "completed" ? `exports/${projectId}/${id}.${EXTENSIONS[format]}` : null,
@@ -158,7 +173,7 @@ async function main() {
       const text = `explain (analyze, buffers) ${sql}`;
       const rows = handle.sql
         ? ((await handle.sql.unsafe(text, params as never[])) as unknown as Record<string, string>[])
-        : ((await handle.pglite!.query<Record<string, string>>(text, params)).rows);
+        : (await handle.pglite!.query<Record<string, string>>(text, params)).rows;
       plan = rows.map((r) => r["QUERY PLAN"]);
     }
     explain.push({ name, sql, plan });

@@ -1,6 +1,17 @@
 // The parts of autocannon 9 the benchmark uses (the package ships no types).
 declare module "autocannon" {
-  type Histogram = { average: number; mean: number; stddev: number; min: number; max: number; p50: number; p90: number; p99: number; p99_9: number; total: number };
+  type Histogram = {
+    average: number;
+    mean: number;
+    stddev: number;
+    min: number;
+    max: number;
+    p50: number;
+    p90: number;
+    p99: number;
+    p99_9: number;
+    total: number;
+  };
   type RawRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
   type Options = {
     url: string;

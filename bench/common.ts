@@ -11,7 +11,8 @@ export const APP_SECRET = "bench-secret-bench-secret-bench-secret-0123456789";
 export type Target = { driver: "postgres"; url: string } | { driver: "pglite"; dir: string };
 
 /** Variables of lib/env.ts that must not leak from the caller's shell into a benchmark process. */
-const APP_VARS = /^(DATABASE_URL|DATABASE_POOL_SIZE|PGLITE_DIR|DATA_DIR|EXPORTS_DIR|S3_.*|INNGEST_.*|EXPORTS?_.*|PDF_MAX_ROWS|TEST_FAULTS|SEED_DEMO|APP_URL|APP_SECRET|LOG_LEVEL|NODE_ENV)$/;
+const APP_VARS =
+  /^(DATABASE_URL|DATABASE_POOL_SIZE|PGLITE_DIR|DATA_DIR|EXPORTS_DIR|S3_.*|INNGEST_.*|EXPORTS?_.*|PDF_MAX_ROWS|TEST_FAULTS|SEED_DEMO|APP_URL|APP_SECRET|LOG_LEVEL|NODE_ENV)$/;
 
 /** The environment of a process working on `target`, with storage on local disk under `dataDir`. */
 export function appEnv(target: Target, dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -35,7 +36,12 @@ export type ChildRun<T> = { result: T; stderr: string; seconds: number };
  * Runs a TypeScript file in a fresh Node process (tsx loader) and returns the
  * JSON after its `BENCH_RESULT ` line. Node flags (e.g. --cpu-prof) go first.
  */
-export function runTs<T>(script: string, args: string[], env: NodeJS.ProcessEnv, opts: { nodeFlags?: string[]; logFile?: string } = {}): Promise<ChildRun<T>> {
+export function runTs<T>(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  opts: { nodeFlags?: string[]; logFile?: string } = {},
+): Promise<ChildRun<T>> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(opts.nodeFlags ?? []), "--import", "tsx", script, ...args], {

@@ -215,7 +215,9 @@ async function main() {
       warnings: file.warnings,
     };
     // The file has done its job; a million-row export is hundreds of MB.
-    await getStorage().delete(file.fileKey).catch(() => {});
+    await getStorage()
+      .delete(file.fileKey)
+      .catch(() => {});
     process.stdout.write(`BENCH_RESULT ${JSON.stringify(result)}\n`);
     await closeDb();
     return;

@@ -22,7 +22,19 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ensureBuild, runApiBench, type ApiFigures } from "./api-load";
-import { BENCH_DATA, appEnv, benchDatabaseUrl, fmt, postgresReachable, redactUrl, resetBenchDatabase, ROOT, runTs, table, type Target } from "./common";
+import {
+  BENCH_DATA,
+  appEnv,
+  benchDatabaseUrl,
+  fmt,
+  postgresReachable,
+  redactUrl,
+  resetBenchDatabase,
+  ROOT,
+  runTs,
+  table,
+  type Target,
+} from "./common";
 import type { ChildResult } from "./export-child";
 
 const FORMATS = ["csv", "json", "ost", "excel", "pdf"] as const;
@@ -124,8 +136,16 @@ async function seed(target: Target, dataDir: string, size: number): Promise<Seed
 
 async function child(target: Target, dataDir: string, task: Record<string, unknown>, profile = false): Promise<ChildResult> {
   const nodeFlags = ["--expose-gc"];
-  if (profile) nodeFlags.push("--cpu-prof", `--cpu-prof-dir=${path.join(BENCH_DATA, "profiles")}`, `--cpu-prof-name=${target.driver}-${task.format}-${task.mode}-${Date.now()}.cpuprofile`);
-  const out = await runTs<ChildResult>(path.join(ROOT, "bench", "export-child.ts"), [JSON.stringify(task)], appEnv(target, dataDir), { nodeFlags, logFile });
+  if (profile)
+    nodeFlags.push(
+      "--cpu-prof",
+      `--cpu-prof-dir=${path.join(BENCH_DATA, "profiles")}`,
+      `--cpu-prof-name=${target.driver}-${task.format}-${task.mode}-${Date.now()}.cpuprofile`,
+    );
+  const out = await runTs<ChildResult>(path.join(ROOT, "bench", "export-child.ts"), [JSON.stringify(task)], appEnv(target, dataDir), {
+    nodeFlags,
+    logFile,
+  });
   return out.result;
 }
 
@@ -166,7 +186,16 @@ async function exportBench(target: Target, dataDir: string): Promise<{ seeds: Se
       for (let i = 0; i < repeat; i++) {
         const run = await child(target, dataDir, { ...base, mode: "export", format, maxRows }, profile);
         exportRuns.push(run);
-        baselineRuns.push(await child(target, dataDir, { ...base, mode: "baseline", format, maxRows, bytes: run.bytes, scratchDir: path.join(dataDir, "baseline") }));
+        baselineRuns.push(
+          await child(target, dataDir, {
+            ...base,
+            mode: "baseline",
+            format,
+            maxRows,
+            bytes: run.bytes,
+            scratchDir: path.join(dataDir, "baseline"),
+          }),
+        );
       }
       const e = medianRun(exportRuns);
       const b = medianRun(baselineRuns);
@@ -214,7 +243,8 @@ function checks(runs: ExportFigures[], api: ApiFigures[]): Check[] {
   const out: Check[] = [];
   const big = Math.max(...sizes);
   const small = Math.min(...sizes);
-  const find = (driver: string, size: number, format: Format) => runs.find((r) => r.driver === driver && r.size === size && r.format === format);
+  const find = (driver: string, size: number, format: Format) =>
+    runs.find((r) => r.driver === driver && r.size === size && r.format === format);
   const drivers = [...new Set(runs.map((r) => r.driver))];
   const label = (d: string) => (d === "postgres" ? "PostgreSQL" : "PGlite");
 
@@ -286,13 +316,21 @@ function checks(runs: ExportFigures[], api: ApiFigures[]): Check[] {
 }
 
 async function main() {
-  log(`Takeoff Exports benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt.n(os.totalmem() / MB / 1024, 1)} GB, Node ${process.version}`);
-  log(`sizes ${sizes.map((s) => fmt.n(s)).join(", ")}; formats ${formats.join(", ")}; load average at start ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  log(
+    `Takeoff Exports benchmark — ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${fmt.n(os.totalmem() / MB / 1024, 1)} GB, Node ${process.version}`,
+  );
+  log(
+    `sizes ${sizes.map((s) => fmt.n(s)).join(", ")}; formats ${formats.join(", ")}; load average at start ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 
   const targets: { target: Target; dataDir: string }[] = [];
   if (!args["skip-pg"]) {
     const problem = await postgresReachable(serverUrl);
-    if (problem) log(`PostgreSQL at ${redactUrl(serverUrl)} is not reachable (${problem}); skipping it. Set BENCH_DATABASE_URL or pass --skip-pg.`);
+    if (problem)
+      log(`PostgreSQL at ${redactUrl(serverUrl)} is not reachable (${problem}); skipping it. Set BENCH_DATABASE_URL or pass --skip-pg.`);
     else {
       const { url } = benchDatabaseUrl(serverUrl);
       targets.push({ target: { driver: "postgres", url }, dataDir: path.join(BENCH_DATA, "postgres") });
@@ -336,7 +374,9 @@ async function main() {
       log(`-- ${target.driver}`);
       // A database of its own, so the export benchmark's million-row projects do not bloat the app's start-up.
       const apiTarget: Target =
-        target.driver === "postgres" ? { driver: "postgres", url: await resetBenchDatabase(serverUrl, "_api") } : { driver: "pglite", dir: path.join(BENCH_DATA, "api-pglite", "pglite") };
+        target.driver === "postgres"
+          ? { driver: "postgres", url: await resetBenchDatabase(serverUrl, "_api") }
+          : { driver: "pglite", dir: path.join(BENCH_DATA, "api-pglite", "pglite") };
       try {
         api.push(
           await runApiBench(apiTarget, path.join(BENCH_DATA, `api-${target.driver}`), {
@@ -360,7 +400,13 @@ async function main() {
   const checkList = checks(runs, api);
   const results = {
     generatedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGb: os.totalmem() / MB / 1024, node: process.version, platform: `${os.platform()} ${os.release()}` },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGb: os.totalmem() / MB / 1024,
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+    },
     loadAverageAtEnd: os.loadavg(),
     options: { sizes, formats, apiDuration, repeat, quick: args.quick, reuse: args.reuse },
     seeds,
@@ -374,10 +420,25 @@ async function main() {
   fs.writeFileSync(path.join(ROOT, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
 
   if (runs.length) {
-    log(`\n## Exports (wall time start → finish through the real pipeline; CPU s = the export process's own; baseline = same reader + same bytes to disk)\n`);
+    log(
+      `\n## Exports (wall time start → finish through the real pipeline; CPU s = the export process's own; baseline = same reader + same bytes to disk)\n`,
+    );
     log(
       table(
-        ["db", "project", "rows", "format", "size MiB", "wall s", "CPU s", "rows/s", "MiB/s", repeat > 1 ? `peak RSS +MiB (median of ${repeat})` : "peak RSS +MiB", "baseline s", "× baseline"],
+        [
+          "db",
+          "project",
+          "rows",
+          "format",
+          "size MiB",
+          "wall s",
+          "CPU s",
+          "rows/s",
+          "MiB/s",
+          repeat > 1 ? `peak RSS +MiB (median of ${repeat})` : "peak RSS +MiB",
+          "baseline s",
+          "× baseline",
+        ],
         runs.map((r) => [
           r.driver,
           fmt.n(r.size),
@@ -413,15 +474,30 @@ async function main() {
           f.latencyMs.p99,
           cpu.app === null ? "–" : cpu.app.toFixed(1),
           cpu.postgres === null ? "–" : cpu.postgres.toFixed(1),
-          Object.entries(f.statusCodes).map(([c, n]) => `${c}×${n}`).join(" ") + (f.errors ? ` errors×${f.errors}` : ""),
+          Object.entries(f.statusCodes)
+            .map(([c, n]) => `${c}×${n}`)
+            .join(" ") + (f.errors ? ` errors×${f.errors}` : ""),
         ]);
       }
     }
     log(table(["db", "endpoint", "req/s", "p50 ms", "p99 ms", "app CPU ms/req", "PostgreSQL CPU ms/req", "responses"], rows));
-    for (const a of api) log(`${a.driver}: POST → completed (${a.postToCompleted.rows}-row CSV): median ${a.postToCompleted.medianMs.toFixed(0)} ms, p90 ${a.postToCompleted.p90Ms.toFixed(0)} ms`);
+    for (const a of api)
+      log(
+        `${a.driver}: POST → completed (${a.postToCompleted.rows}-row CSV): median ${a.postToCompleted.medianMs.toFixed(0)} ms, p90 ${a.postToCompleted.p90Ms.toFixed(0)} ms`,
+      );
   }
   log(`\n## Targets (MB = MiB, 2^20 bytes; "(yes)"/"(no)": the target is set for PostgreSQL, PGlite shown for comparison)\n`);
-  log(table(["target", "requirement", "figure", "pass"], checkList.map((c) => [c.target, c.requirement, c.figure, c.pass === null ? "–" : c.informational ? (c.pass ? "(yes)" : "(no)") : c.pass ? "yes" : "NO"])));
+  log(
+    table(
+      ["target", "requirement", "figure", "pass"],
+      checkList.map((c) => [
+        c.target,
+        c.requirement,
+        c.figure,
+        c.pass === null ? "–" : c.informational ? (c.pass ? "(yes)" : "(no)") : c.pass ? "yes" : "NO",
+      ]),
+    ),
+  );
   for (const a of api) {
     if (a.driver !== "postgres") continue;
     log(`\n## EXPLAIN (PostgreSQL, ${fmt.n(a.exportsForUser)} exports of the user, ${fmt.n(a.exportsTotal)} in all)`);
@@ -431,7 +507,12 @@ async function main() {
     log(`\nAPI part incomplete: ${buildError ?? apiError}`);
     process.exitCode = 1;
   }
-  log(`\nTotal ${(totalSeconds / 60).toFixed(1)} min; load average at end ${os.loadavg().map((l) => l.toFixed(2)).join(" ")}. Figures in bench/results.json, logs in bench/.data/.`);
+  log(
+    `\nTotal ${(totalSeconds / 60).toFixed(1)} min; load average at end ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}. Figures in bench/results.json, logs in bench/.data/.`,
+  );
 }
 
 main().catch((err) => {

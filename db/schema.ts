@@ -318,7 +318,9 @@ export const exports = pgTable(
     index("exports_active_idx")
       .on(t.status, t.heartbeatAt)
       .where(sql`${t.status} in ('pending', 'processing')`),
-    index("exports_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'completed'`),
+    index("exports_expiry_idx")
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'completed'`),
   ],
 );
 
@@ -357,7 +359,9 @@ export const exportEvents = pgTable(
   (t) => [
     index("export_events_export_idx").on(t.exportId, t.createdAt),
     // Creation rate limit: a user's recent "created" events (they survive deletion).
-    index("export_events_user_created_idx").on(t.userId, t.createdAt).where(sql`${t.type} = 'created'`),
+    index("export_events_user_created_idx")
+      .on(t.userId, t.createdAt)
+      .where(sql`${t.type} = 'created'`),
   ],
 );
 

@@ -37,16 +37,30 @@ function shapeFor(kind: string, rnd: () => number): Geometry {
         const dx = round(50 + rnd() * 600);
         return { geometry_type: "line", geometry: { start: { x, y }, end: { x: x + dx, y } }, quantity: round(dx / 10) };
       }
-      const pts = [{ x, y }, { x: x + round(200 * rnd()), y }, { x: x + round(200 * rnd()), y: y + round(300 * rnd()) }];
+      const pts = [
+        { x, y },
+        { x: x + round(200 * rnd()), y },
+        { x: x + round(200 * rnd()), y: y + round(300 * rnd()) },
+      ];
       return { geometry_type: "polyline", geometry: { points: pts }, quantity: round(20 + rnd() * 80) };
     }
     case "area": {
       if (rnd() < 0.5) {
         const w = round(100 + rnd() * 400);
         const h = round(100 + rnd() * 300);
-        return { geometry_type: "rectangle", geometry: { x, y, width: w, height: h, ...(rnd() < 0.3 ? { rotation: 90 } : {}) }, quantity: round((w * h) / 100) };
+        return {
+          geometry_type: "rectangle",
+          geometry: { x, y, width: w, height: h, ...(rnd() < 0.3 ? { rotation: 90 } : {}) },
+          quantity: round((w * h) / 100),
+        };
       }
-      const pts = [{ x, y }, { x: x + 300, y }, { x: x + 300, y: y + 200 }, { x: x + 120, y: y + 260 }, { x, y: y + 200 }];
+      const pts = [
+        { x, y },
+        { x: x + 300, y },
+        { x: x + 300, y: y + 200 },
+        { x: x + 120, y: y + 260 },
+        { x, y: y + 200 },
+      ];
       return { geometry_type: "polygon", geometry: { points: pts }, quantity: round(400 + rnd() * 900) };
     }
     case "volume": {
@@ -150,18 +164,102 @@ export function demoProjects() {
       address: "1200 Riverside Drive, Portland, OR 97201",
       perPage: 14,
       conditions: [
-        { ref: "slab", name: "Slab on Grade 6\"", scope: "concrete", category: "slab", measurement_type: "area", unit: "SF", color: "#3B82F6", unit_cost: 5.47, description: "Ground floor slab, 4000 psi" },
-        { ref: "footing", name: "Continuous Footing", scope: "concrete", category: "footing", measurement_type: "linear", unit: "LF", color: "#EF4444", unit_cost: 38.5 },
-        { ref: "excavation", name: "Pier Excavation", scope: "earthwork", category: "excavation", measurement_type: "volume", unit: "CY", color: "#A16207", unit_cost: 24 },
-        { ref: "walls", name: "Interior Partition Walls", scope: "drywall", category: "walls", measurement_type: "linear", unit: "LF", color: "#10B981" },
-        { ref: "doors", name: "Doors - Hollow Metal", scope: "openings", category: "doors", measurement_type: "count", unit: "EA", color: "#8B5CF6", unit_cost: 1150 },
-        { ref: "ceiling", name: "ACT Ceiling 2x4", scope: "ceilings", category: "ceilings", measurement_type: "area", unit: "SF", color: "#F59E0B" },
-        { ref: "lights", name: "Light Fixtures 2x4 LED", scope: "electrical", category: "fixtures", measurement_type: "count", unit: "EA", color: "#EC4899" },
+        {
+          ref: "slab",
+          name: 'Slab on Grade 6"',
+          scope: "concrete",
+          category: "slab",
+          measurement_type: "area",
+          unit: "SF",
+          color: "#3B82F6",
+          unit_cost: 5.47,
+          description: "Ground floor slab, 4000 psi",
+        },
+        {
+          ref: "footing",
+          name: "Continuous Footing",
+          scope: "concrete",
+          category: "footing",
+          measurement_type: "linear",
+          unit: "LF",
+          color: "#EF4444",
+          unit_cost: 38.5,
+        },
+        {
+          ref: "excavation",
+          name: "Pier Excavation",
+          scope: "earthwork",
+          category: "excavation",
+          measurement_type: "volume",
+          unit: "CY",
+          color: "#A16207",
+          unit_cost: 24,
+        },
+        {
+          ref: "walls",
+          name: "Interior Partition Walls",
+          scope: "drywall",
+          category: "walls",
+          measurement_type: "linear",
+          unit: "LF",
+          color: "#10B981",
+        },
+        {
+          ref: "doors",
+          name: "Doors - Hollow Metal",
+          scope: "openings",
+          category: "doors",
+          measurement_type: "count",
+          unit: "EA",
+          color: "#8B5CF6",
+          unit_cost: 1150,
+        },
+        {
+          ref: "ceiling",
+          name: "ACT Ceiling 2x4",
+          scope: "ceilings",
+          category: "ceilings",
+          measurement_type: "area",
+          unit: "SF",
+          color: "#F59E0B",
+        },
+        {
+          ref: "lights",
+          name: "Light Fixtures 2x4 LED",
+          scope: "electrical",
+          category: "fixtures",
+          measurement_type: "count",
+          unit: "EA",
+          color: "#EC4899",
+        },
       ],
       documents: [
-        { name: "Structural Set.pdf", sheets: [["S-001", "Foundation Plan"], ["S-101", "Ground Floor Framing"], ["S-102", "Second Floor Framing"], ["S-501", "Details"]] },
-        { name: "Architectural Set.pdf", sheets: [["A-101", "Ground Floor Plan"], ["A-102", "Second Floor Plan"], ["A-103", "Third Floor Plan"], ["A-401", "Reflected Ceiling Plan"], ["A-601", "Door Schedule"]] },
-        { name: "Electrical Set.pdf", sheets: [["E-101", "Lighting Plan Level 1"], ["E-102", "Lighting Plan Level 2"]] },
+        {
+          name: "Structural Set.pdf",
+          sheets: [
+            ["S-001", "Foundation Plan"],
+            ["S-101", "Ground Floor Framing"],
+            ["S-102", "Second Floor Framing"],
+            ["S-501", "Details"],
+          ],
+        },
+        {
+          name: "Architectural Set.pdf",
+          sheets: [
+            ["A-101", "Ground Floor Plan"],
+            ["A-102", "Second Floor Plan"],
+            ["A-103", "Third Floor Plan"],
+            ["A-401", "Reflected Ceiling Plan"],
+            ["A-601", "Door Schedule"],
+          ],
+        },
+        {
+          name: "Electrical Set.pdf",
+          sheets: [
+            ["E-101", "Lighting Plan Level 1"],
+            ["E-102", "Lighting Plan Level 2"],
+          ],
+        },
       ],
     }),
     buildProject({
@@ -172,16 +270,81 @@ export function demoProjects() {
       address: "455 Oak Street, Sacramento, CA 95814",
       perPage: 16,
       conditions: [
-        { ref: "gym-slab", name: "Gymnasium Slab", scope: "concrete", category: "slab", measurement_type: "area", unit: "SF", color: "#2563EB", unit_cost: 6.1 },
-        { ref: "flooring", name: "VCT Flooring", scope: "finishes", category: "flooring", measurement_type: "area", unit: "SF", color: "#0EA5E9", unit_cost: 4.25 },
-        { ref: "base", name: "Rubber Base 4\"", scope: "finishes", category: "base", measurement_type: "linear", unit: "LF", color: "#14B8A6" },
-        { ref: "paint", name: "Paint Walls (2 coats)", scope: "finishes", category: "paint", measurement_type: "area", unit: "SF", color: "#84CC16" },
-        { ref: "backfill", name: "Structural Backfill", scope: "earthwork", category: "backfill", measurement_type: "volume", unit: "CY", color: "#B45309", unit_cost: 31 },
-        { ref: "outlets", name: "Duplex Receptacles", scope: "electrical", category: "devices", measurement_type: "count", unit: "EA", color: "#DB2777" },
+        {
+          ref: "gym-slab",
+          name: "Gymnasium Slab",
+          scope: "concrete",
+          category: "slab",
+          measurement_type: "area",
+          unit: "SF",
+          color: "#2563EB",
+          unit_cost: 6.1,
+        },
+        {
+          ref: "flooring",
+          name: "VCT Flooring",
+          scope: "finishes",
+          category: "flooring",
+          measurement_type: "area",
+          unit: "SF",
+          color: "#0EA5E9",
+          unit_cost: 4.25,
+        },
+        {
+          ref: "base",
+          name: 'Rubber Base 4"',
+          scope: "finishes",
+          category: "base",
+          measurement_type: "linear",
+          unit: "LF",
+          color: "#14B8A6",
+        },
+        {
+          ref: "paint",
+          name: "Paint Walls (2 coats)",
+          scope: "finishes",
+          category: "paint",
+          measurement_type: "area",
+          unit: "SF",
+          color: "#84CC16",
+        },
+        {
+          ref: "backfill",
+          name: "Structural Backfill",
+          scope: "earthwork",
+          category: "backfill",
+          measurement_type: "volume",
+          unit: "CY",
+          color: "#B45309",
+          unit_cost: 31,
+        },
+        {
+          ref: "outlets",
+          name: "Duplex Receptacles",
+          scope: "electrical",
+          category: "devices",
+          measurement_type: "count",
+          unit: "EA",
+          color: "#DB2777",
+        },
       ],
       documents: [
-        { name: "Gymnasium Addition.pdf", sheets: [["A-201", "Gym Floor Plan"], ["A-202", "Gym Roof Plan"], ["S-201", "Gym Foundation"]] },
-        { name: "Classroom Renovation.pdf", sheets: [["A-301", "Classrooms West"], ["A-302", "Classrooms East"], ["E-301", "Power Plan"]] },
+        {
+          name: "Gymnasium Addition.pdf",
+          sheets: [
+            ["A-201", "Gym Floor Plan"],
+            ["A-202", "Gym Roof Plan"],
+            ["S-201", "Gym Foundation"],
+          ],
+        },
+        {
+          name: "Classroom Renovation.pdf",
+          sheets: [
+            ["A-301", "Classrooms West"],
+            ["A-302", "Classrooms East"],
+            ["E-301", "Power Plan"],
+          ],
+        },
       ],
     }),
   ];

@@ -6,17 +6,14 @@
  */
 import { z } from "zod";
 
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === "" ? undefined : v.trim()));
 
-const int = (def: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(def);
+const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
 
 const url = z
   .string()
@@ -122,14 +119,19 @@ export function configProblems(e: Env, given: Record<string, string | undefined>
   }
   if (!e.INNGEST_DEV) {
     if (e.INNGEST_EVENT_KEY && !e.INNGEST_SIGNING_KEY) {
-      problems.push("INNGEST_SIGNING_KEY: required with INNGEST_EVENT_KEY (Inngest Cloud signs its calls to /api/inngest); or set INNGEST_DEV=1 for the dev server");
+      problems.push(
+        "INNGEST_SIGNING_KEY: required with INNGEST_EVENT_KEY (Inngest Cloud signs its calls to /api/inngest); or set INNGEST_DEV=1 for the dev server",
+      );
     }
     if (e.INNGEST_SIGNING_KEY && !e.INNGEST_EVENT_KEY) {
-      problems.push("INNGEST_EVENT_KEY: required with INNGEST_SIGNING_KEY (exports could not be sent to Inngest); or set INNGEST_DEV=1 for the dev server");
+      problems.push(
+        "INNGEST_EVENT_KEY: required with INNGEST_SIGNING_KEY (exports could not be sent to Inngest); or set INNGEST_DEV=1 for the dev server",
+      );
     }
   }
   if (e.NODE_ENV === "production" && e.DATABASE_URL) {
-    if (!e.APP_SECRET) problems.push("APP_SECRET: required in production with DATABASE_URL (at least 32 characters; signs sessions and download links)");
+    if (!e.APP_SECRET)
+      problems.push("APP_SECRET: required in production with DATABASE_URL (at least 32 characters; signs sessions and download links)");
     if (!isSet("APP_URL")) problems.push("APP_URL: required in production with DATABASE_URL (the public URL users reach the app at)");
   }
   return problems;

@@ -10,7 +10,9 @@ export async function startServer(): Promise<void> {
     const { configProblems, env, isEmbedded, modes } = await import("./env");
     const problems = configProblems(env);
     if (problems.length) {
-      throw new Error(`Invalid environment configuration:\n${problems.map((p) => `  ${p}`).join("\n")}\nSee .env.example for every variable and its default.`);
+      throw new Error(
+        `Invalid environment configuration:\n${problems.map((p) => `  ${p}`).join("\n")}\nSee .env.example for every variable and its default.`,
+      );
     }
     const { getDb } = await import("@/db");
     const { logger } = await import("./logger");

@@ -43,26 +43,127 @@ type ConditionSpec = {
 
 /** Twenty conditions of a mid-size commercial job; twelve carry costs. */
 export const BENCH_CONDITIONS: ConditionSpec[] = [
-  { name: 'Slab on Grade 6"', scope: "concrete", category: "slab", type: "area", unit: "SF", color: "#3B82F6", weight: 6, unitCost: 5.47, description: "Ground floor slab, 4000 psi" },
-  { name: "Continuous Footing", scope: "concrete", category: "footing", type: "linear", unit: "LF", color: "#EF4444", weight: 5, unitCost: 38.5 },
-  { name: "Spread Footing", scope: "concrete", category: "footing", type: "count", unit: "EA", color: "#F97316", weight: 2, unitCost: 1250 },
-  { name: "Pier Excavation", scope: "earthwork", category: "excavation", type: "volume", unit: "CY", color: "#A16207", weight: 3, unitCost: 24 },
-  { name: "Structural Backfill", scope: "earthwork", category: "backfill", type: "volume", unit: "CY", color: "#B45309", weight: 2, unitCost: 31 },
-  { name: "CMU Wall 8\"", scope: "masonry", category: "walls", type: "linear", unit: "LF", color: "#64748B", weight: 4, unitCost: 96 },
+  {
+    name: 'Slab on Grade 6"',
+    scope: "concrete",
+    category: "slab",
+    type: "area",
+    unit: "SF",
+    color: "#3B82F6",
+    weight: 6,
+    unitCost: 5.47,
+    description: "Ground floor slab, 4000 psi",
+  },
+  {
+    name: "Continuous Footing",
+    scope: "concrete",
+    category: "footing",
+    type: "linear",
+    unit: "LF",
+    color: "#EF4444",
+    weight: 5,
+    unitCost: 38.5,
+  },
+  {
+    name: "Spread Footing",
+    scope: "concrete",
+    category: "footing",
+    type: "count",
+    unit: "EA",
+    color: "#F97316",
+    weight: 2,
+    unitCost: 1250,
+  },
+  {
+    name: "Pier Excavation",
+    scope: "earthwork",
+    category: "excavation",
+    type: "volume",
+    unit: "CY",
+    color: "#A16207",
+    weight: 3,
+    unitCost: 24,
+  },
+  {
+    name: "Structural Backfill",
+    scope: "earthwork",
+    category: "backfill",
+    type: "volume",
+    unit: "CY",
+    color: "#B45309",
+    weight: 2,
+    unitCost: 31,
+  },
+  { name: 'CMU Wall 8"', scope: "masonry", category: "walls", type: "linear", unit: "LF", color: "#64748B", weight: 4, unitCost: 96 },
   { name: "Interior Partition Walls", scope: "drywall", category: "walls", type: "linear", unit: "LF", color: "#10B981", weight: 9 },
   { name: "Gypsum Board Ceiling", scope: "drywall", category: "ceilings", type: "area", unit: "SF", color: "#22C55E", weight: 4 },
-  { name: "ACT Ceiling 2x4", scope: "ceilings", category: "ceilings", type: "area", unit: "SF", color: "#F59E0B", weight: 5, unitCost: 4.1 },
-  { name: "Doors - Hollow Metal", scope: "openings", category: "doors", type: "count", unit: "EA", color: "#8B5CF6", weight: 3, unitCost: 1150 },
-  { name: "Windows - Storefront", scope: "openings", category: "windows", type: "area", unit: "SF", color: "#06B6D4", weight: 2, unitCost: 78 },
+  {
+    name: "ACT Ceiling 2x4",
+    scope: "ceilings",
+    category: "ceilings",
+    type: "area",
+    unit: "SF",
+    color: "#F59E0B",
+    weight: 5,
+    unitCost: 4.1,
+  },
+  {
+    name: "Doors - Hollow Metal",
+    scope: "openings",
+    category: "doors",
+    type: "count",
+    unit: "EA",
+    color: "#8B5CF6",
+    weight: 3,
+    unitCost: 1150,
+  },
+  {
+    name: "Windows - Storefront",
+    scope: "openings",
+    category: "windows",
+    type: "area",
+    unit: "SF",
+    color: "#06B6D4",
+    weight: 2,
+    unitCost: 78,
+  },
   { name: "VCT Flooring", scope: "finishes", category: "flooring", type: "area", unit: "SF", color: "#0EA5E9", weight: 5, unitCost: 4.25 },
   { name: 'Rubber Base 4"', scope: "finishes", category: "base", type: "linear", unit: "LF", color: "#14B8A6", weight: 5 },
   { name: "Paint Walls (2 coats)", scope: "finishes", category: "paint", type: "area", unit: "SF", color: "#84CC16", weight: 6 },
   { name: "Light Fixtures 2x4 LED", scope: "electrical", category: "fixtures", type: "count", unit: "EA", color: "#EC4899", weight: 8 },
-  { name: "Duplex Receptacles", scope: "electrical", category: "devices", type: "count", unit: "EA", color: "#DB2777", weight: 8, unitCost: 145 },
-  { name: "Conduit EMT 3/4\"", scope: "electrical", category: "conduit", type: "linear", unit: "LF", color: "#F43F5E", weight: 7 },
-  { name: "Sprinkler Heads", scope: "fire protection", category: "sprinklers", type: "count", unit: "EA", color: "#DC2626", weight: 6, unitCost: 210 },
+  {
+    name: "Duplex Receptacles",
+    scope: "electrical",
+    category: "devices",
+    type: "count",
+    unit: "EA",
+    color: "#DB2777",
+    weight: 8,
+    unitCost: 145,
+  },
+  { name: 'Conduit EMT 3/4"', scope: "electrical", category: "conduit", type: "linear", unit: "LF", color: "#F43F5E", weight: 7 },
+  {
+    name: "Sprinkler Heads",
+    scope: "fire protection",
+    category: "sprinklers",
+    type: "count",
+    unit: "EA",
+    color: "#DC2626",
+    weight: 6,
+    unitCost: 210,
+  },
   { name: "Ductwork - Rectangular", scope: "mechanical", category: "ductwork", type: "linear", unit: "LF", color: "#7C3AED", weight: 4 },
-  { name: "Бетонная подготовка / 基础垫层", scope: "concrete", category: "slab", type: "area", unit: "SF", color: "#1D4ED8", weight: 1, unitCost: 3.9, description: "Lean concrete blinding (multilingual name)" },
+  {
+    name: "Бетонная подготовка / 基础垫层",
+    scope: "concrete",
+    category: "slab",
+    type: "area",
+    unit: "SF",
+    color: "#1D4ED8",
+    weight: 1,
+    unitCost: 3.9,
+    description: "Lean concrete blinding (multilingual name)",
+  },
 ];
 
 const SHEET_PREFIXES: [string, string][] = [
@@ -75,7 +176,17 @@ const SHEET_PREFIXES: [string, string][] = [
   ["C", "Civil Set.pdf"],
   ["L", "Landscape Set.pdf"],
 ];
-const SHEET_TITLES = ["Foundation Plan", "Floor Plan Level 1", "Floor Plan Level 2", "Roof Plan", "Reflected Ceiling Plan", "Enlarged Plan", "Sections", "Details", "Schedules"];
+const SHEET_TITLES = [
+  "Foundation Plan",
+  "Floor Plan Level 1",
+  "Floor Plan Level 2",
+  "Roof Plan",
+  "Reflected Ceiling Plan",
+  "Enlarged Plan",
+  "Sections",
+  "Details",
+  "Schedules",
+];
 
 const NOTES = [
   (sheet: string, r: () => number) => `Checked against ${sheet} detail ${1 + Math.floor(r() * 9)}`,
@@ -128,7 +239,11 @@ function shape(type: MeasurementType, rnd: () => number): { geometryType: string
     case "linear": {
       if (rnd() < 0.6) {
         const dx = r2(50 + rnd() * 600);
-        return { geometryType: "line", geometry: `{"start":{"x":${x},"y":${y}},"end":{"x":${r2(x + dx)},"y":${y}}}`, quantity: r2(dx / 10) };
+        return {
+          geometryType: "line",
+          geometry: `{"start":{"x":${x},"y":${y}},"end":{"x":${r2(x + dx)},"y":${y}}}`,
+          quantity: r2(dx / 10),
+        };
       }
       const n = 3 + Math.floor(rnd() * 4);
       const pts: string[] = [];
@@ -146,7 +261,11 @@ function shape(type: MeasurementType, rnd: () => number): { geometryType: string
         const w = r2(100 + rnd() * 400);
         const h = r2(100 + rnd() * 300);
         const rotation = rnd() < 0.2 ? `,"rotation":${Math.floor(rnd() * 4) * 90}` : "";
-        return { geometryType: "rectangle", geometry: `{"x":${x},"y":${y},"width":${w},"height":${h}${rotation}}`, quantity: r2((w * h) / 100) };
+        return {
+          geometryType: "rectangle",
+          geometry: `{"x":${x},"y":${y},"width":${w},"height":${h}${rotation}}`,
+          quantity: r2((w * h) / 100),
+        };
       }
       const w = r2(150 + rnd() * 300);
       const h = r2(100 + rnd() * 200);
@@ -341,9 +460,19 @@ export async function seedProject(handle: DbHandle, opts: SeedOptions): Promise<
         });
       }
     }
-    await db.insert(documents).values(
-      documentRows.map((d) => ({ id: d.id, projectId, name: d.name, pageCount: pagesPerDocument, position: d.position, createdAt: now, updatedAt: now })),
-    );
+    await db
+      .insert(documents)
+      .values(
+        documentRows.map((d) => ({
+          id: d.id,
+          projectId,
+          name: d.name,
+          pageCount: pagesPerDocument,
+          position: d.position,
+          createdAt: now,
+          updatedAt: now,
+        })),
+      );
     for (let i = 0; i < pageRows.length; i += 1000) await db.insert(pages).values(pageRows.slice(i, i + 1000));
 
     let written = 0;
@@ -391,7 +520,10 @@ export async function seedProject(handle: DbHandle, opts: SeedOptions): Promise<
       sql`select p.document_id, count(*)::int as n from measurements m join pages p on p.id = m.page_id
           join documents d on d.id = p.document_id where d.project_id = ${projectId} group by p.document_id`,
     );
-    const countRows = (Array.isArray(counts) ? counts : (counts as { rows: { document_id: string; n: number }[] }).rows) as { document_id: string; n: number }[];
+    const countRows = (Array.isArray(counts) ? counts : (counts as { rows: { document_id: string; n: number }[] }).rows) as {
+      document_id: string;
+      n: number;
+    }[];
     for (const r of countRows) perDocument.set(r.document_id, Number(r.n));
 
     return {
@@ -404,7 +536,10 @@ export async function seedProject(handle: DbHandle, opts: SeedOptions): Promise<
     };
   } catch (err) {
     // Leave nothing half-seeded behind.
-    await db.delete(projects).where(eq(projects.id, projectId)).catch(() => {});
+    await db
+      .delete(projects)
+      .where(eq(projects.id, projectId))
+      .catch(() => {});
     throw err;
   }
 }
@@ -465,8 +600,12 @@ async function main() {
     if (values.json) console.log(JSON.stringify({ userId: user.id, email: values.email, driver: handle.driver, ...result }));
     else {
       console.log(`Project "${result.name}" (${result.projectId}) for ${values.email}`);
-      console.log(`  ${result.documents.length} documents, ${result.documents.reduce((n, d) => n + d.pages, 0)} pages, ${result.conditions.length} conditions`);
-      console.log(`  ${measurements.toLocaleString("en-US")} measurements in ${result.seconds.toFixed(1)} s (${rate.toLocaleString("en-US")} rows/s)`);
+      console.log(
+        `  ${result.documents.length} documents, ${result.documents.reduce((n, d) => n + d.pages, 0)} pages, ${result.conditions.length} conditions`,
+      );
+      console.log(
+        `  ${measurements.toLocaleString("en-US")} measurements in ${result.seconds.toFixed(1)} s (${rate.toLocaleString("en-US")} rows/s)`,
+      );
     }
   } finally {
     await closeDb();

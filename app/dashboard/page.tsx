@@ -28,10 +28,14 @@ export default async function DashboardPage() {
         }
       />
       {projects.length === 0 && (
-        <div className="rounded-lg border border-dashed border-slate-400 bg-white p-8 text-center text-slate-700" data-testid="projects-empty">
+        <div
+          className="rounded-lg border border-dashed border-slate-400 bg-white p-8 text-center text-slate-700"
+          data-testid="projects-empty"
+        >
           <p className="text-lg font-semibold text-slate-900">No projects yet</p>
           <p className="mx-auto mt-1 max-w-lg">
-            Import a project with its documents, conditions and measurements through <code className="rounded bg-slate-100 px-1 text-sm">POST /api/projects</code>, using an{" "}
+            Import a project with its documents, conditions and measurements through{" "}
+            <code className="rounded bg-slate-100 px-1 text-sm">POST /api/projects</code>, using an{" "}
             <Link href="/dashboard/settings/api-keys" className="font-medium text-blue-800 underline underline-offset-2">
               API key
             </Link>
@@ -46,7 +50,11 @@ export default async function DashboardPage() {
       {projects.map((p) => {
         const docs = documents.filter((d) => d.project_id === p.id);
         return (
-          <section key={p.id} aria-labelledby={`project-${p.id}`} className="overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+          <section
+            key={p.id}
+            aria-labelledby={`project-${p.id}`}
+            className="overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200"
+          >
             <div className="flex flex-wrap items-start justify-between gap-3 border-b border-slate-200 bg-slate-50/60 p-4 sm:px-5">
               <div className="min-w-0">
                 <h2 id={`project-${p.id}`} className="text-lg font-semibold break-words">
@@ -70,7 +78,10 @@ export default async function DashboardPage() {
                 {docs.map((d) => (
                   <li key={d.id} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3 sm:px-5">
                     <div className="min-w-0">
-                      <Link href={`/dashboard/documents/${d.id}`} className="font-medium break-words text-slate-900 hover:text-blue-800 hover:underline">
+                      <Link
+                        href={`/dashboard/documents/${d.id}`}
+                        className="font-medium break-words text-slate-900 hover:text-blue-800 hover:underline"
+                      >
                         {d.name}
                       </Link>
                       <p className="text-sm text-slate-600">

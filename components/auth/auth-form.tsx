@@ -10,7 +10,8 @@ type Mode = "sign-in" | "sign-up";
 function messageFor(status: number | undefined, data: { message?: string; code?: string } | null, mode: Mode): string {
   if (status === 429) return "Too many attempts. Wait a minute and try again.";
   if (data?.code === "INVALID_EMAIL_OR_PASSWORD" || status === 401) return "That email and password do not match an account.";
-  if (data?.code === "USER_ALREADY_EXISTS" || data?.code === "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL") return "An account with this email already exists. Sign in instead.";
+  if (data?.code === "USER_ALREADY_EXISTS" || data?.code === "USER_ALREADY_EXISTS_USE_ANOTHER_EMAIL")
+    return "An account with this email already exists. Sign in instead.";
   if (data?.message) return data.message;
   return mode === "sign-in" ? "Could not sign in. Try again." : "Could not create the account. Try again.";
 }
@@ -55,7 +56,9 @@ export function AuthForm({ mode, demo }: { mode: Mode; demo?: { email: string; p
         </div>
         <h1 className="mt-6 text-2xl font-bold text-slate-900">{title}</h1>
         <p className="mt-1 text-slate-700">
-          {mode === "sign-in" ? "Export takeoff data to CSV, Excel, PDF, JSON and OST XML." : "Start exporting your takeoff data in a minute."}
+          {mode === "sign-in"
+            ? "Export takeoff data to CSV, Excel, PDF, JSON and OST XML."
+            : "Start exporting your takeoff data in a minute."}
         </p>
         {demo && (
           <div className="mt-4 rounded-md bg-blue-50 p-3 text-sm text-blue-950 ring-1 ring-blue-200" data-testid="demo-credentials">
@@ -75,7 +78,15 @@ export function AuthForm({ mode, demo }: { mode: Mode; demo?: { email: string; p
             <label htmlFor="email" className="block text-sm font-medium">
               Email
             </label>
-            <input id="email" name="email" type="email" required autoComplete="email" defaultValue={demo?.email} className={`mt-1 ${inputClass}`} />
+            <input
+              id="email"
+              name="email"
+              type="email"
+              required
+              autoComplete="email"
+              defaultValue={demo?.email}
+              className={`mt-1 ${inputClass}`}
+            />
           </div>
           <div>
             <label htmlFor="password" className="block text-sm font-medium">

@@ -25,12 +25,28 @@ export function ConditionsTable({ conditions, caption, costs = true }: { conditi
         <caption className="sr-only">{caption}</caption>
         <thead className="border-b border-slate-200 bg-slate-50 text-xs font-semibold tracking-wide text-slate-700 uppercase">
           <tr>
-            <th scope="col" className="px-4 py-2.5">Condition</th>
-            <th scope="col" className="px-3 py-2.5">Type</th>
-            <th scope="col" className="px-3 py-2.5 text-right">Quantity</th>
-            <th scope="col" className="px-3 py-2.5 text-right">Measurements</th>
-            {withCosts && <th scope="col" className="px-3 py-2.5 text-right">Unit cost</th>}
-            {withCosts && <th scope="col" className="px-4 py-2.5 text-right">Total w/ markup</th>}
+            <th scope="col" className="px-4 py-2.5">
+              Condition
+            </th>
+            <th scope="col" className="px-3 py-2.5">
+              Type
+            </th>
+            <th scope="col" className="px-3 py-2.5 text-right">
+              Quantity
+            </th>
+            <th scope="col" className="px-3 py-2.5 text-right">
+              Measurements
+            </th>
+            {withCosts && (
+              <th scope="col" className="px-3 py-2.5 text-right">
+                Unit cost
+              </th>
+            )}
+            {withCosts && (
+              <th scope="col" className="px-4 py-2.5 text-right">
+                Total w/ markup
+              </th>
+            )}
           </tr>
         </thead>
         <tbody className="divide-y divide-slate-200">
@@ -38,7 +54,11 @@ export function ConditionsTable({ conditions, caption, costs = true }: { conditi
             <tr key={c.id}>
               <th scope="row" className="px-4 py-2.5 font-medium text-slate-900">
                 <span className="flex items-center gap-2">
-                  <span aria-hidden="true" className="h-3 w-3 shrink-0 rounded-sm ring-1 ring-slate-300" style={{ backgroundColor: c.color ?? "#94a3b8" }} />
+                  <span
+                    aria-hidden="true"
+                    className="h-3 w-3 shrink-0 rounded-sm ring-1 ring-slate-300"
+                    style={{ backgroundColor: c.color ?? "#94a3b8" }}
+                  />
                   <span>
                     {c.name}
                     {c.description && <span className="block text-xs font-normal text-slate-600">{c.description}</span>}
@@ -50,8 +70,14 @@ export function ConditionsTable({ conditions, caption, costs = true }: { conditi
                 {formatQuantity(c.total_quantity)} {c.unit}
               </td>
               <td className="px-3 py-2.5 text-right tabular-nums">{formatNumber(c.measurement_count)}</td>
-              {withCosts && <td className="px-3 py-2.5 text-right tabular-nums">{c.costs?.unit_cost != null ? formatMoney(c.costs.unit_cost) : "—"}</td>}
-              {withCosts && <td className="px-4 py-2.5 text-right tabular-nums">{c.costs?.total_with_markup != null ? formatMoney(c.costs.total_with_markup) : "—"}</td>}
+              {withCosts && (
+                <td className="px-3 py-2.5 text-right tabular-nums">{c.costs?.unit_cost != null ? formatMoney(c.costs.unit_cost) : "—"}</td>
+              )}
+              {withCosts && (
+                <td className="px-4 py-2.5 text-right tabular-nums">
+                  {c.costs?.total_with_markup != null ? formatMoney(c.costs.total_with_markup) : "—"}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

@@ -15,7 +15,8 @@ const LINKS = [
 ];
 
 function isCurrent(pathname: string, href: string) {
-  if (href === "/dashboard") return pathname === "/dashboard" || pathname.startsWith("/dashboard/projects") || pathname.startsWith("/dashboard/documents");
+  if (href === "/dashboard")
+    return pathname === "/dashboard" || pathname.startsWith("/dashboard/projects") || pathname.startsWith("/dashboard/documents");
   return pathname === href || pathname.startsWith(`${href}/`);
 }
 
@@ -76,7 +77,12 @@ export function DashboardNav({ email, name }: { email: string; name?: string | n
   );
 
   const signOutButton = (
-    <button type="button" onClick={signOut} disabled={signingOut} className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 disabled:opacity-60">
+    <button
+      type="button"
+      onClick={signOut}
+      disabled={signingOut}
+      className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-100 disabled:opacity-60"
+    >
       {signingOut ? "Signing out…" : "Sign out"}
     </button>
   );

@@ -3,7 +3,17 @@ import Link from "next/link";
 
 export type Crumb = { label: string; href?: string };
 
-export function PageHeader({ title, description, crumbs, actions }: { title?: string; description?: React.ReactNode; crumbs?: Crumb[]; actions?: React.ReactNode }) {
+export function PageHeader({
+  title,
+  description,
+  crumbs,
+  actions,
+}: {
+  title?: string;
+  description?: React.ReactNode;
+  crumbs?: Crumb[];
+  actions?: React.ReactNode;
+}) {
   return (
     <div className="space-y-2">
       {crumbs && crumbs.length > 0 && (

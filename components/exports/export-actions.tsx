@@ -65,7 +65,8 @@ export function useExportActions({ onChanged, onDeleted }: { onChanged: () => vo
         toDelete && (
           <>
             <p>
-              <strong className="break-words">{toDelete.name}</strong> and its file will be deleted. {isActive(toDelete.status) ? "The running job is cancelled first. " : ""}
+              <strong className="break-words">{toDelete.name}</strong> and its file will be deleted.{" "}
+              {isActive(toDelete.status) ? "The running job is cancelled first. " : ""}
               This cannot be undone.
             </p>
             <p className="mt-2 text-slate-600">The audit trail of the export is kept.</p>
@@ -106,7 +107,12 @@ export function ExportActionButtons({
   return (
     <div className={`flex flex-wrap gap-1.5 ${showDetails ? "lg:flex-nowrap" : ""}`}>
       {canDownload(item.status) && (
-        <a href={`/api/exports/${item.id}/download`} onClick={onDownload} className={buttonClass("primary", size)} data-testid="download-link">
+        <a
+          href={`/api/exports/${item.id}/download`}
+          onClick={onDownload}
+          className={buttonClass("primary", size)}
+          data-testid="download-link"
+        >
           Download{name}
         </a>
       )}
@@ -122,7 +128,12 @@ export function ExportActionButtons({
           {name}
         </button>
       )}
-      <button type="button" disabled={disabled} onClick={() => act(item, "delete")} className={buttonClass("secondary", size, "text-red-800 hover:bg-red-50")}>
+      <button
+        type="button"
+        disabled={disabled}
+        onClick={() => act(item, "delete")}
+        className={buttonClass("secondary", size, "text-red-800 hover:bg-red-50")}
+      >
         Delete{name}
       </button>
       {showDetails && (

@@ -78,11 +78,19 @@ export function ExportButton({
   const busy = running && isActive(running.status);
   return (
     <div className="flex flex-wrap items-center gap-x-3 gap-y-1.5" data-testid="export-control">
-      <button type="button" onClick={() => setOpen(true)} className={buttonClass(variant, "md", "relative overflow-hidden")} data-testid="export-button">
+      <button
+        type="button"
+        onClick={() => setOpen(true)}
+        className={buttonClass(variant, "md", "relative overflow-hidden")}
+        data-testid="export-button"
+      >
         {busy ? (
           <>
             <span aria-hidden="true" className="absolute inset-x-0 bottom-0 h-1 bg-current/25">
-              <span className="block h-full bg-current transition-[width] duration-500" style={{ width: `${Math.max(4, running.progress)}%` }} />
+              <span
+                className="block h-full bg-current transition-[width] duration-500"
+                style={{ width: `${Math.max(4, running.progress)}%` }}
+              />
             </span>
             <span>
               Exporting… <span className="tabular-nums">{running.progress}%</span>
@@ -99,7 +107,11 @@ export function ExportButton({
         </span>
       )}
       {running && canDownload(running.status) && (
-        <a href={`/api/exports/${running.id}/download`} className="text-sm font-semibold text-blue-800 underline underline-offset-2" data-testid="inline-download">
+        <a
+          href={`/api/exports/${running.id}/download`}
+          className="text-sm font-semibold text-blue-800 underline underline-offset-2"
+          data-testid="inline-download"
+        >
           Download {formatLabel(running.format)}
           <span className="sr-only"> {running.file_name}</span>
         </a>

@@ -59,17 +59,25 @@ function eventSummary(e: ExportEvent): string | null {
   const d = (e.data ?? {}) as Record<string, unknown>;
   switch (e.type) {
     case "created":
-      return [d.format ? `${formatLabel(String(d.format))} export` : null, d.source ? `of a ${d.source}` : null].filter(Boolean).join(" ") || null;
+      return (
+        [d.format ? `${formatLabel(String(d.format))} export` : null, d.source ? `of a ${d.source}` : null].filter(Boolean).join(" ") ||
+        null
+      );
     case "started":
       return typeof d.attempt === "number" ? `Attempt ${d.attempt}` : null;
     case "completed":
-      return [typeof d.records === "number" ? plural(d.records, "record") : null, typeof d.file_size === "number" ? formatBytes(d.file_size) : null, typeof d.duration_ms === "number" ? `took ${formatMilliseconds(d.duration_ms)}` : null]
+      return [
+        typeof d.records === "number" ? plural(d.records, "record") : null,
+        typeof d.file_size === "number" ? formatBytes(d.file_size) : null,
+        typeof d.duration_ms === "number" ? `took ${formatMilliseconds(d.duration_ms)}` : null,
+      ]
         .filter(Boolean)
         .join(" · ");
     case "failed":
       return typeof d.message === "string" ? d.message : null;
     case "retried":
-      if (d.automatic) return `Attempt ${d.attempt ?? "?"} failed${typeof d.message === "string" ? `: ${d.message}` : ""}; retrying automatically`;
+      if (d.automatic)
+        return `Attempt ${d.attempt ?? "?"} failed${typeof d.message === "string" ? `: ${d.message}` : ""}; retrying automatically`;
       return `Retried by hand${typeof d.from === "string" ? ` after it was ${d.from}` : ""}`;
     case "cancelled":
       return typeof d.from === "string" ? `While ${d.from}` : null;
@@ -95,7 +103,10 @@ function When({ iso }: { iso: string | null }) {
   if (!iso) return <span className="text-slate-600">—</span>;
   return (
     <span>
-      {formatExact(iso)} <span className="text-slate-600">(<RelativeTime iso={iso} />)</span>
+      {formatExact(iso)}{" "}
+      <span className="text-slate-600">
+        (<RelativeTime iso={iso} />)
+      </span>
     </span>
   );
 }
@@ -138,7 +149,8 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
   const { act, busy, downloaded, dialog } = useExportActions({ onChanged, onDeleted });
 
   if (!item) return <p className="text-slate-600">Loading…</p>;
-  const sourceHref = item.type === "document_export" ? `/dashboard/documents/${item.document_id}` : `/dashboard/projects/${item.project_id}`;
+  const sourceHref =
+    item.type === "document_export" ? `/dashboard/documents/${item.document_id}` : `/dashboard/projects/${item.project_id}`;
   const events = eventsData?.events ?? [];
   const options = Object.entries((item.options ?? {}) as Record<string, unknown>);
   const warnings = (item.warnings ?? []) as string[];
@@ -203,8 +215,16 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
           <p className="mt-1 text-xs text-red-900">{plural(item.attempts, "attempt")} made. Retry runs it again from the start.</p>
         </section>
       )}
-      {item.status === "cancelled" && <p className="rounded-lg bg-slate-100 p-4 text-sm text-slate-800 ring-1 ring-slate-200">This export was cancelled. Retry runs it again.</p>}
-      {item.status === "expired" && <p className="rounded-lg bg-slate-100 p-4 text-sm text-slate-800 ring-1 ring-slate-200">The file expired and was deleted. Retry makes it again.</p>}
+      {item.status === "cancelled" && (
+        <p className="rounded-lg bg-slate-100 p-4 text-sm text-slate-800 ring-1 ring-slate-200">
+          This export was cancelled. Retry runs it again.
+        </p>
+      )}
+      {item.status === "expired" && (
+        <p className="rounded-lg bg-slate-100 p-4 text-sm text-slate-800 ring-1 ring-slate-200">
+          The file expired and was deleted. Retry makes it again.
+        </p>
+      )}
 
       {warnings.length > 0 && (
         <section aria-labelledby="warnings-heading" className="rounded-lg bg-amber-50 p-4 ring-1 ring-amber-200">
@@ -224,7 +244,9 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
           <Card title="File" id="file-heading">
             <dl className="divide-y divide-slate-100">
               <Field label="File name">{item.file_name ?? "—"}</Field>
-              <Field label="Size">{item.file_size !== null ? `${formatBytes(item.file_size)} (${formatNumber(item.file_size)} bytes)` : "—"}</Field>
+              <Field label="Size">
+                {item.file_size !== null ? `${formatBytes(item.file_size)} (${formatNumber(item.file_size)} bytes)` : "—"}
+              </Field>
               <Field label="Content type" mono>
                 {item.content_type ?? "—"}
               </Field>
@@ -316,7 +338,10 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
                   const summary = eventSummary(ev);
                   return (
                     <li key={ev.id} className="relative" data-event={ev.type}>
-                      <span aria-hidden="true" className={`absolute top-1.5 -left-[1.6rem] h-2.5 w-2.5 rounded-full ring-4 ring-white ${meta.dot}`} />
+                      <span
+                        aria-hidden="true"
+                        className={`absolute top-1.5 -left-[1.6rem] h-2.5 w-2.5 rounded-full ring-4 ring-white ${meta.dot}`}
+                      />
                       <p className="text-sm font-semibold text-slate-900">{meta.title}</p>
                       <p className="text-xs text-slate-600">
                         <time dateTime={ev.created_at}>{formatExact(ev.created_at)}</time>

@@ -44,7 +44,15 @@ const OPTION_HINTS: Record<string, string> = {
   pretty: "",
 };
 
-const CHOICE_LABELS: Record<string, string> = { ",": "Comma (,)", ";": "Semicolon (;)", "\t": "Tab", letter: "Letter", a4: "A4", portrait: "Portrait", landscape: "Landscape" };
+const CHOICE_LABELS: Record<string, string> = {
+  ",": "Comma (,)",
+  ";": "Semicolon (;)",
+  "\t": "Tab",
+  letter: "Letter",
+  a4: "A4",
+  portrait: "Portrait",
+  landscape: "Landscape",
+};
 
 /** Random id for the Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */
 function newKey(): string {
@@ -77,7 +85,14 @@ function OptionField({ option, value, onChange }: { option: OptionInfo; value: u
   if (option.type === "boolean" || typeof option.default === "boolean") {
     return (
       <div className="flex items-start gap-2.5 text-sm">
-        <input id={id} type="checkbox" checked={Boolean(value)} onChange={(e) => onChange(e.target.checked)} aria-describedby={describedBy} className="mt-0.5 h-4 w-4 shrink-0 accent-blue-700" />
+        <input
+          id={id}
+          type="checkbox"
+          checked={Boolean(value)}
+          onChange={(e) => onChange(e.target.checked)}
+          aria-describedby={describedBy}
+          className="mt-0.5 h-4 w-4 shrink-0 accent-blue-700"
+        />
         <div>
           <label htmlFor={id} className="font-medium">
             {label}
@@ -88,7 +103,11 @@ function OptionField({ option, value, onChange }: { option: OptionInfo; value: u
     );
   }
   // "tab" is an alias the API accepts for "\t"; offer one of them.
-  const choices = option.enum ? option.enum.map(String).filter((c) => c !== "tab") : option.key === "timezone" ? timeZones(String(value ?? "UTC")) : null;
+  const choices = option.enum
+    ? option.enum.map(String).filter((c) => c !== "tab")
+    : option.key === "timezone"
+      ? timeZones(String(value ?? "UTC"))
+      : null;
   return (
     <div className="text-sm">
       <label htmlFor={id} className="block font-medium">
@@ -96,7 +115,13 @@ function OptionField({ option, value, onChange }: { option: OptionInfo; value: u
       </label>
       {hint}
       {choices ? (
-        <select id={id} value={String(value ?? "")} onChange={(e) => onChange(e.target.value)} aria-describedby={describedBy} className={`mt-1 ${inputClass}`}>
+        <select
+          id={id}
+          value={String(value ?? "")}
+          onChange={(e) => onChange(e.target.value)}
+          aria-describedby={describedBy}
+          className={`mt-1 ${inputClass}`}
+        >
           {choices.map((c) => (
             <option key={c} value={c}>
               {CHOICE_LABELS[c] ?? c}
@@ -104,14 +129,28 @@ function OptionField({ option, value, onChange }: { option: OptionInfo; value: u
           ))}
         </select>
       ) : (
-        <input id={id} value={String(value ?? "")} onChange={(e) => onChange(e.target.value)} aria-describedby={describedBy} className={`mt-1 ${inputClass}`} />
+        <input
+          id={id}
+          value={String(value ?? "")}
+          onChange={(e) => onChange(e.target.value)}
+          aria-describedby={describedBy}
+          className={`mt-1 ${inputClass}`}
+        />
       )}
     </div>
   );
 }
 
 /** "All conditions" or a chosen subset; an empty choice is not offered (the API wants at least one id). */
-function ConditionsField({ conditions, value, onChange }: { conditions: ConditionChoice[]; value: string[] | null; onChange: (v: string[] | null) => void }) {
+function ConditionsField({
+  conditions,
+  value,
+  onChange,
+}: {
+  conditions: ConditionChoice[];
+  value: string[] | null;
+  onChange: (v: string[] | null) => void;
+}) {
   const all = value === null;
   return (
     <fieldset className="text-sm">
@@ -141,7 +180,9 @@ function ConditionsField({ conditions, value, onChange }: { conditions: Conditio
                   className="h-4 w-4 accent-blue-700"
                 />
                 <label htmlFor={`condition-${c.id}`} className="flex items-center gap-1.5">
-                  {c.color && <span aria-hidden="true" className="h-3 w-3 rounded-sm ring-1 ring-slate-300" style={{ backgroundColor: c.color }} />}
+                  {c.color && (
+                    <span aria-hidden="true" className="h-3 w-3 rounded-sm ring-1 ring-slate-300" style={{ backgroundColor: c.color }} />
+                  )}
                   {c.name}
                 </label>
               </li>
@@ -178,9 +219,23 @@ export function ExportDialog({
     <Dialog open={open} onClose={onClose} title={`Export ${source.name}`} description={summary} size="max-w-2xl" dismissible={!submitting}>
       {/* The Dialog renders its content only while open: every opening mounts a fresh form with the catalogue's defaults. */}
       {catalogue ? (
-        <ExportForm catalogue={catalogue} url={catalogueUrl} conditions={conditions} onClose={onClose} onCreated={onCreated} onSubmittingChange={setSubmitting} />
+        <ExportForm
+          catalogue={catalogue}
+          url={catalogueUrl}
+          conditions={conditions}
+          onClose={onClose}
+          onCreated={onCreated}
+          onSubmittingChange={setSubmitting}
+        />
       ) : (
-        <FormFrame busy submitting={false} canSubmit={false} submitLabel="Start  export" onClose={onClose} onSubmit={(e) => e.preventDefault()}>
+        <FormFrame
+          busy
+          submitting={false}
+          canSubmit={false}
+          submitLabel="Start  export"
+          onClose={onClose}
+          onSubmit={(e) => e.preventDefault()}
+        >
           {catalogueError ? (
             <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-800">
               Could not load the formats: {catalogueError.message}
@@ -266,7 +321,11 @@ function ExportForm({
     onSubmittingChange(true);
     try {
       const body = exportRequestBody(form, chosen.id, { withConditions: offersConditions });
-      const result = await fetchJson<CreatedExport>(url, { method: "POST", body: JSON.stringify(body), headers: { "Idempotency-Key": idempotencyKey.current } });
+      const result = await fetchJson<CreatedExport>(url, {
+        method: "POST",
+        body: JSON.stringify(body),
+        headers: { "Idempotency-Key": idempotencyKey.current },
+      });
       dispatch({ type: "settled" });
       onCreated(result);
     } catch (err) {
@@ -319,7 +378,9 @@ function ExportForm({
                     {f.label} <span className="font-normal text-slate-600">.{f.extension}</span>
                   </span>
                   <span id={`${ids}-${f.id}-desc`} className="block text-slate-700">
-                    {disabled && f.max_rows !== null ? `Over the ${f.label} limit of ${formatNumber(f.max_rows)} rows; use CSV or Excel.` : f.description}
+                    {disabled && f.max_rows !== null
+                      ? `Over the ${f.label} limit of ${formatNumber(f.max_rows)} rows; use CSV or Excel.`
+                      : f.description}
                   </span>
                 </span>
               </label>
@@ -346,7 +407,13 @@ function ExportForm({
                 ))}
               </div>
             )}
-            {offersConditions && conditions && <ConditionsField conditions={conditions} value={form.conditionIds} onChange={(ids) => dispatch({ type: "conditions", ids })} />}
+            {offersConditions && conditions && (
+              <ConditionsField
+                conditions={conditions}
+                value={form.conditionIds}
+                onChange={(ids) => dispatch({ type: "conditions", ids })}
+              />
+            )}
           </div>
         </fieldset>
       )}
@@ -356,13 +423,25 @@ function ExportForm({
           <label htmlFor={`${ids}-name`} className="block font-medium">
             Name
           </label>
-          <input id={`${ids}-name`} value={form.name} maxLength={200} onChange={(e) => dispatch({ type: "name", value: e.target.value })} className={`mt-1 ${inputClass}`} />
+          <input
+            id={`${ids}-name`}
+            value={form.name}
+            maxLength={200}
+            onChange={(e) => dispatch({ type: "name", value: e.target.value })}
+            className={`mt-1 ${inputClass}`}
+          />
         </div>
         <div className="text-sm">
           <label htmlFor={`${ids}-description`} className="block font-medium">
             Description <span className="font-normal text-slate-600">(optional)</span>
           </label>
-          <input id={`${ids}-description`} value={form.description} maxLength={2000} onChange={(e) => dispatch({ type: "description", value: e.target.value })} className={`mt-1 ${inputClass}`} />
+          <input
+            id={`${ids}-description`}
+            value={form.description}
+            maxLength={2000}
+            onChange={(e) => dispatch({ type: "description", value: e.target.value })}
+            className={`mt-1 ${inputClass}`}
+          />
         </div>
       </div>
       {form.error && (

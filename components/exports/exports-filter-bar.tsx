@@ -22,9 +22,30 @@ export function ExportsFilterBar({ filters, canClear, onChange, onClear }: Props
       </h2>
       <div className="grid grid-cols-3 items-end gap-3 lg:grid-cols-[minmax(0,2fr)_repeat(3,minmax(0,1fr))_auto]">
         <SearchBox value={filters.q ?? ""} onChange={onChange} />
-        <FilterSelect id="filter-status" label="Status" value={filters.status} options={EXPORT_STATUSES} labels={STATUS_LABELS} onChange={(status) => onChange({ status })} />
-        <FilterSelect id="filter-format" label="Format" value={filters.format} options={EXPORT_FORMATS} labels={FORMAT_LABELS} onChange={(format) => onChange({ format })} />
-        <FilterSelect id="filter-type" label="Type" value={filters.type} options={EXPORT_TYPES} labels={TYPE_LABELS} onChange={(type) => onChange({ type })} />
+        <FilterSelect
+          id="filter-status"
+          label="Status"
+          value={filters.status}
+          options={EXPORT_STATUSES}
+          labels={STATUS_LABELS}
+          onChange={(status) => onChange({ status })}
+        />
+        <FilterSelect
+          id="filter-format"
+          label="Format"
+          value={filters.format}
+          options={EXPORT_FORMATS}
+          labels={FORMAT_LABELS}
+          onChange={(format) => onChange({ format })}
+        />
+        <FilterSelect
+          id="filter-type"
+          label="Type"
+          value={filters.type}
+          options={EXPORT_TYPES}
+          labels={TYPE_LABELS}
+          onChange={(type) => onChange({ type })}
+        />
         {canClear && (
           <div className="col-span-3 lg:col-span-1">
             <button type="button" onClick={onClear} className={buttonClass("secondary", "md", "w-full lg:w-auto")}>
@@ -73,13 +94,32 @@ function SearchBox({ value, onChange }: { value: string; onChange: (patch: Parti
   );
 }
 
-function FilterSelect<T extends string>({ id, label, value, options, labels, onChange }: { id: string; label: string; value: T | undefined; options: readonly T[]; labels: Record<T, string>; onChange: (v: T | undefined) => void }) {
+function FilterSelect<T extends string>({
+  id,
+  label,
+  value,
+  options,
+  labels,
+  onChange,
+}: {
+  id: string;
+  label: string;
+  value: T | undefined;
+  options: readonly T[];
+  labels: Record<T, string>;
+  onChange: (v: T | undefined) => void;
+}) {
   return (
     <div>
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
-      <select id={id} value={value ?? ""} onChange={(e) => onChange((e.target.value || undefined) as T | undefined)} className={`mt-1 ${inputClass} px-2 sm:px-3`}>
+      <select
+        id={id}
+        value={value ?? ""}
+        onChange={(e) => onChange((e.target.value || undefined) as T | undefined)}
+        className={`mt-1 ${inputClass} px-2 sm:px-3`}
+      >
         <option value="">All</option>
         {options.map((o) => (
           <option key={o} value={o}>

@@ -30,14 +30,30 @@ export function ExportsTable({ exports, sources, filtered, act, busy, onDownload
         <caption className="sr-only">Exports, newest first{filtered ? ", filtered" : ""}</caption>
         <thead className="hidden border-b border-slate-200 bg-slate-50 text-xs font-semibold tracking-wide text-slate-700 uppercase lg:table-header-group">
           <tr>
-            <th scope="col" className="px-3 py-2.5">Name</th>
-            <th scope="col" className="px-3 py-2.5">Format</th>
-            <th scope="col" className="px-3 py-2.5">Status</th>
-            <th scope="col" className="px-3 py-2.5 text-right">Records</th>
-            <th scope="col" className="px-3 py-2.5 text-right">Size</th>
-            <th scope="col" className="px-3 py-2.5">Created</th>
-            <th scope="col" className="px-3 py-2.5">Expires</th>
-            <th scope="col" className="px-3 py-2.5 text-right">Downloads</th>
+            <th scope="col" className="px-3 py-2.5">
+              Name
+            </th>
+            <th scope="col" className="px-3 py-2.5">
+              Format
+            </th>
+            <th scope="col" className="px-3 py-2.5">
+              Status
+            </th>
+            <th scope="col" className="px-3 py-2.5 text-right">
+              Records
+            </th>
+            <th scope="col" className="px-3 py-2.5 text-right">
+              Size
+            </th>
+            <th scope="col" className="px-3 py-2.5">
+              Created
+            </th>
+            <th scope="col" className="px-3 py-2.5">
+              Expires
+            </th>
+            <th scope="col" className="px-3 py-2.5 text-right">
+              Downloads
+            </th>
             <th scope="col" className="px-3 py-2.5">
               <span className="sr-only">Actions</span>
             </th>
@@ -53,9 +69,16 @@ export function ExportsTable({ exports, sources, filtered, act, busy, onDownload
   );
 }
 
-const CELL = "flex items-baseline justify-between gap-4 py-1 before:text-xs before:font-semibold before:text-slate-600 before:content-[attr(data-label)] lg:table-cell lg:px-3 lg:py-3 lg:align-top lg:before:content-none";
+const CELL =
+  "flex items-baseline justify-between gap-4 py-1 before:text-xs before:font-semibold before:text-slate-600 before:content-[attr(data-label)] lg:table-cell lg:px-3 lg:py-3 lg:align-top lg:before:content-none";
 
-function ExportRow({ item: e, sources, act, busy, onDownload }: Actions & { item: ExportItem; sources: Record<string, string>; onDownload: () => void }) {
+function ExportRow({
+  item: e,
+  sources,
+  act,
+  busy,
+  onDownload,
+}: Actions & { item: ExportItem; sources: Record<string, string>; onDownload: () => void }) {
   return (
     <tr data-testid="export-row" data-export-id={e.id} data-status={e.status} className="block px-4 py-3 lg:table-row lg:p-0">
       <td className="block pb-2 lg:table-cell lg:min-w-52 lg:px-3 lg:py-3 lg:align-top">

@@ -82,7 +82,9 @@ export function ExportsView({ stats, sources, suggestions }: Props) {
           </p>
         )}
         {!data && !error && <p className="rounded-lg bg-white p-6 text-sm text-slate-600 ring-1 ring-slate-200">Loading exports…</p>}
-        {data && data.exports.length === 0 && (filtered || paged ? <NoMatchingExports filtered={filtered} onClear={clear} /> : <NoExportsYet suggestions={suggestions} />)}
+        {data &&
+          data.exports.length === 0 &&
+          (filtered || paged ? <NoMatchingExports filtered={filtered} onClear={clear} /> : <NoExportsYet suggestions={suggestions} />)}
         {data && data.exports.length > 0 && (
           <>
             <ExportsTable exports={data.exports} sources={sources} filtered={filtered} act={act} busy={busy} onDownload={downloaded} />

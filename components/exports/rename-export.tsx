@@ -54,13 +54,27 @@ export function RenameExport({ item, onSaved }: { item: ExportItem; onSaved: (e:
               <label htmlFor="rename-name" className="block text-sm font-medium">
                 Name
               </label>
-              <input id="rename-name" required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} className={`mt-1 ${inputClass}`} />
+              <input
+                id="rename-name"
+                required
+                maxLength={200}
+                value={name}
+                onChange={(e) => setName(e.target.value)}
+                className={`mt-1 ${inputClass}`}
+              />
             </div>
             <div>
               <label htmlFor="rename-description" className="block text-sm font-medium">
                 Description <span className="font-normal text-slate-600">(optional)</span>
               </label>
-              <textarea id="rename-description" rows={3} maxLength={2000} value={description} onChange={(e) => setDescription(e.target.value)} className={`mt-1 ${inputClass}`} />
+              <textarea
+                id="rename-description"
+                rows={3}
+                maxLength={2000}
+                value={description}
+                onChange={(e) => setDescription(e.target.value)}
+                className={`mt-1 ${inputClass}`}
+              />
             </div>
             {error && (
               <p role="alert" className="rounded-md bg-red-50 p-2 text-sm text-red-800">

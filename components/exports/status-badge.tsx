@@ -24,7 +24,14 @@ export function StatusPill({ status }: { status: string }) {
 export function ProgressBar({ value, label }: { value: number; label: string }) {
   const pct = Math.max(0, Math.min(100, Math.round(value)));
   return (
-    <div className="h-1.5 w-full overflow-hidden rounded-full bg-slate-200" role="progressbar" aria-valuemin={0} aria-valuemax={100} aria-valuenow={pct} aria-label={label}>
+    <div
+      className="h-1.5 w-full overflow-hidden rounded-full bg-slate-200"
+      role="progressbar"
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={pct}
+      aria-label={label}
+    >
       {/* A sliver even at 0 % shows that something is under way. */}
       <div className="h-full rounded-full bg-blue-700 transition-[width] duration-500" style={{ width: `${Math.max(3, pct)}%` }} />
     </div>
@@ -40,7 +47,8 @@ export function StatusBadge({ item }: { item: Pick<ExportItem, "status" | "progr
         <div className="mt-1.5 max-w-44">
           <ProgressBar value={item.progress} label={`Progress of ${item.name}`} />
           <p className="mt-1 text-xs text-slate-700" data-testid="export-step">
-            {item.progress_step ?? (item.status === "pending" ? "Queued" : "Working")} · <span className="tabular-nums">{item.progress}%</span>
+            {item.progress_step ?? (item.status === "pending" ? "Queued" : "Working")} ·{" "}
+            <span className="tabular-nums">{item.progress}%</span>
           </p>
         </div>
       )}

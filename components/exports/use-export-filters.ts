@@ -34,7 +34,10 @@ export function useExportFilters() {
   );
 
   /** Changes filters or the search; back to the first page. */
-  const setFilter = useCallback((patch: Partial<ExportFilters>) => navigate({ ...latest.current, ...patch, cursor: undefined }), [navigate]);
+  const setFilter = useCallback(
+    (patch: Partial<ExportFilters>) => navigate({ ...latest.current, ...patch, cursor: undefined }),
+    [navigate],
+  );
   const clear = useCallback(() => navigate({}), [navigate]);
 
   const nextPage = useCallback(

@@ -33,7 +33,8 @@ export type ExportFormAction =
 /** A format's option defaults; conditions are chosen apart from the options. */
 export function defaultsFor(format: FormatInfo | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const o of format?.options ?? []) if (o.default !== undefined && o.default !== null && o.key !== "condition_ids") out[o.key] = o.default;
+  for (const o of format?.options ?? [])
+    if (o.default !== undefined && o.default !== null && o.key !== "condition_ids") out[o.key] = o.default;
   return out;
 }
 
@@ -46,13 +47,22 @@ export function overRowLimit(format: Pick<FormatInfo, "max_rows">, measurements:
 export function initialExportForm(catalogue: Catalogue): ExportForm {
   const usable = catalogue.formats.filter((f) => !overRowLimit(f, catalogue.source.measurements_count));
   const first = usable.find((f) => f.id === catalogue.default_format) ?? usable[0];
-  return { format: first?.id ?? null, options: defaultsFor(first), conditionIds: null, name: catalogue.suggested_name, description: "", submitting: false, error: null };
+  return {
+    format: first?.id ?? null,
+    options: defaultsFor(first),
+    conditionIds: null,
+    name: catalogue.suggested_name,
+    description: "",
+    submitting: false,
+    error: null,
+  };
 }
 
 /** Options both formats have keep what the user chose (switches and the time zone); the rest take the new format's defaults. */
 function carryOptions(previous: Record<string, unknown>, format: FormatInfo): Record<string, unknown> {
   const next = defaultsFor(format);
-  for (const k of Object.keys(next)) if (k in previous && format.options.find((o) => o.key === k)?.type === "boolean") next[k] = previous[k];
+  for (const k of Object.keys(next))
+    if (k in previous && format.options.find((o) => o.key === k)?.type === "boolean") next[k] = previous[k];
   if ("timezone" in next && typeof previous.timezone === "string") next.timezone = previous.timezone;
   return next;
 }

@@ -13,7 +13,14 @@ import { RelativeTime } from "@/components/ui/relative-time";
 import { useToast } from "@/components/ui/toast";
 import { fetcher, fetchJson } from "@/lib/fetcher";
 
-type ApiKey = { id: string; name: string | null; start: string | null; created_at: string; last_used_at: string | null; expires_at: string | null };
+type ApiKey = {
+  id: string;
+  name: string | null;
+  start: string | null;
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+};
 type KeyList = { api_keys: ApiKey[] };
 
 export function ApiKeysManager({ initialKeys }: { initialKeys: ApiKey[] }) {
@@ -31,7 +38,10 @@ export function ApiKeysManager({ initialKeys }: { initialKeys: ApiKey[] }) {
     setCreating(true);
     setError(null);
     try {
-      const res = await fetchJson<{ api_key: ApiKey; key: string; message: string }>("/api/api-keys", { method: "POST", body: JSON.stringify({ name: name.trim() }) });
+      const res = await fetchJson<{ api_key: ApiKey; key: string; message: string }>("/api/api-keys", {
+        method: "POST",
+        body: JSON.stringify({ name: name.trim() }),
+      });
       setCreated({ key: res.key, name: res.api_key.name ?? name.trim() });
       setName("");
       await mutate();
@@ -96,10 +106,21 @@ export function ApiKeysManager({ initialKeys }: { initialKeys: ApiKey[] }) {
               <label htmlFor="new-key" className="sr-only">
                 New API key
               </label>
-              <input id="new-key" readOnly value={created.key} onFocus={(e) => e.currentTarget.select()} className={`${inputClass} font-mono text-xs`} data-testid="new-api-key-value" />
+              <input
+                id="new-key"
+                readOnly
+                value={created.key}
+                onFocus={(e) => e.currentTarget.select()}
+                className={`${inputClass} font-mono text-xs`}
+                data-testid="new-api-key-value"
+              />
               <CopyButton text={created.key} label="Copy key" targetId="new-key" size="md" />
             </div>
-            <button type="button" onClick={() => setCreated(null)} className="mt-3 text-sm font-medium text-emerald-950 underline underline-offset-2">
+            <button
+              type="button"
+              onClick={() => setCreated(null)}
+              className="mt-3 text-sm font-medium text-emerald-950 underline underline-offset-2"
+            >
               I have copied it — hide the key
             </button>
           </div>
@@ -129,7 +150,11 @@ export function ApiKeysManager({ initialKeys }: { initialKeys: ApiKey[] }) {
                     )}
                   </p>
                 </div>
-                <button type="button" onClick={() => setToRevoke(k)} className={buttonClass("secondary", "sm", "text-red-800 hover:bg-red-50")}>
+                <button
+                  type="button"
+                  onClick={() => setToRevoke(k)}
+                  className={buttonClass("secondary", "sm", "text-red-800 hover:bg-red-50")}
+                >
                   Revoke<span className="sr-only"> {k.name ?? "key"}</span>
                 </button>
               </li>

@@ -3,7 +3,17 @@
 import { useState } from "react";
 import { buttonClass } from "./button";
 
-export function CopyButton({ text, label = "Copy", targetId, size = "sm" }: { text: string; label?: string; targetId?: string; size?: "sm" | "md" }) {
+export function CopyButton({
+  text,
+  label = "Copy",
+  targetId,
+  size = "sm",
+}: {
+  text: string;
+  label?: string;
+  targetId?: string;
+  size?: "sm" | "md";
+}) {
   const [state, setState] = useState<"idle" | "copied" | "failed">("idle");
   async function copy() {
     try {

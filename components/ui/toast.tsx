@@ -63,7 +63,10 @@ function ToastCard({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number)
       className={`pointer-events-auto rounded-md border-l-4 bg-white p-3 shadow-lg ring-1 ring-slate-200 ${tone.bar}`}
     >
       <div className="flex items-start gap-3">
-        <span aria-hidden="true" className={`mt-0.5 flex h-5 w-5 shrink-0 items-center justify-center rounded-full text-xs font-bold ${tone.iconClass}`}>
+        <span
+          aria-hidden="true"
+          className={`mt-0.5 flex h-5 w-5 shrink-0 items-center justify-center rounded-full text-xs font-bold ${tone.iconClass}`}
+        >
           {tone.icon}
         </span>
         <div className="min-w-0 flex-1">

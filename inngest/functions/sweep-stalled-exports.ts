@@ -1,4 +1,7 @@
-/** sweep-stalled-exports (every minute, so a dead worker's export is taken over within about a minute of EXPORT_STALL_SECONDS): processing exports without a heartbeat are re-queued, or failed after their last attempt. */
+/**
+ * sweep-stalled-exports, every minute: processing exports without a heartbeat for EXPORT_STALL_SECONDS
+ * are re-queued, or failed after their last attempt, so a dead worker's export is back within about a minute.
+ */
 import { cron } from "inngest";
 import { inngest } from "@/inngest/client";
 import { exportRequested } from "@/inngest/events";

@@ -59,7 +59,11 @@ export function errorResponse(err: unknown, requestId: string, req?: Request): R
   return Response.json(
     {
       success: false,
-      error: { code: "internal_error", message: `Something went wrong on our side. Quote request id ${requestId} when reporting it.`, request_id: requestId },
+      error: {
+        code: "internal_error",
+        message: `Something went wrong on our side. Quote request id ${requestId} when reporting it.`,
+        request_id: requestId,
+      },
     },
     { status: 500, headers: { ...API_HEADERS, "X-Request-Id": requestId } },
   );
@@ -116,13 +120,15 @@ export function withAuth<S extends IdParams>(specOrFn: S | AuthedHandler<S>, may
   return withPublic(async (ctx) => {
     const result = await authenticate(ctx.req.headers);
     if (!result) {
-      throw new AppError("unauthorized", "Sign in, or send an API key as \"Authorization: Bearer <key>\".", undefined, {
+      throw new AppError("unauthorized", 'Sign in, or send an API key as "Authorization: Bearer <key>".', undefined, {
         "WWW-Authenticate": 'Bearer realm="takeoff-exports"',
       });
     }
     if (result.via === "session" && !SAFE_METHODS.has(ctx.req.method)) assertSameOrigin(ctx.req);
     // After authentication: without credentials a malformed id is still 401, as before.
-    const ids = Object.fromEntries(Object.entries(spec).map(([name, what]) => [name, parseId(ctx.params[name], what)])) as AuthedContext<S>["ids"];
+    const ids = Object.fromEntries(
+      Object.entries(spec).map(([name, what]) => [name, parseId(ctx.params[name], what)]),
+    ) as AuthedContext<S>["ids"];
     return fn({ ...ctx, user: result.user, via: result.via, ids, meta: requestMeta(ctx.req) });
   });
 }

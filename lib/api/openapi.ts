@@ -52,7 +52,10 @@ const E = {
 
 const createResponses: Responses = {
   202: { description: "Export created and queued", schema: CreateExportResponseSchema, headers: ["Location"] },
-  200: { description: "Idempotent replay, or an identical export already pending/processing (`deduplicated: true`)", schema: CreateExportResponseSchema },
+  200: {
+    description: "Idempotent replay, or an identical export already pending/processing (`deduplicated: true`)",
+    schema: CreateExportResponseSchema,
+  },
   400: E[400],
   401: E[401],
   403: err("Cross-origin request with a session cookie"),
@@ -64,15 +67,39 @@ const createResponses: Responses = {
 
 export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   "/api/documents/{id}/export": {
-    get: { summary: "What a document can be exported as: formats, options and defaults, suggested name", tag: "Exports", responses: { 200: { description: "Catalogue", schema: CatalogueSchema }, 401: E[401], 404: E[404] } },
-    post: { summary: "Start a document export", tag: "Exports", body: CreateExportBodySchema, idempotencyKey: true, responses: createResponses },
+    get: {
+      summary: "What a document can be exported as: formats, options and defaults, suggested name",
+      tag: "Exports",
+      responses: { 200: { description: "Catalogue", schema: CatalogueSchema }, 401: E[401], 404: E[404] },
+    },
+    post: {
+      summary: "Start a document export",
+      tag: "Exports",
+      body: CreateExportBodySchema,
+      idempotencyKey: true,
+      responses: createResponses,
+    },
   },
   "/api/projects/{id}/export": {
-    get: { summary: "What a project can be exported as", tag: "Exports", responses: { 200: { description: "Catalogue", schema: CatalogueSchema }, 401: E[401], 404: E[404] } },
-    post: { summary: "Start a whole-project export", tag: "Exports", body: CreateExportBodySchema, idempotencyKey: true, responses: createResponses },
+    get: {
+      summary: "What a project can be exported as",
+      tag: "Exports",
+      responses: { 200: { description: "Catalogue", schema: CatalogueSchema }, 401: E[401], 404: E[404] },
+    },
+    post: {
+      summary: "Start a whole-project export",
+      tag: "Exports",
+      body: CreateExportBodySchema,
+      idempotencyKey: true,
+      responses: createResponses,
+    },
   },
   "/api/projects/{id}/exports": {
-    get: { summary: "The project's exports, newest first", tag: "Exports", responses: { 200: { description: "Exports", schema: ProjectExportListSchema }, 401: E[401], 404: E[404] } },
+    get: {
+      summary: "The project's exports, newest first",
+      tag: "Exports",
+      responses: { 200: { description: "Exports", schema: ProjectExportListSchema }, 401: E[401], 404: E[404] },
+    },
   },
   "/api/exports": {
     get: {
@@ -81,17 +108,38 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       query: ListQuerySchema,
       responses: { 200: { description: "A page of exports", schema: ExportListSchema }, 401: E[401], 422: E[422] },
     },
-    post: { summary: "Start an export of a document or project (generic)", tag: "Exports", body: GenericCreateExportBodySchema, idempotencyKey: true, responses: createResponses },
+    post: {
+      summary: "Start an export of a document or project (generic)",
+      tag: "Exports",
+      body: GenericCreateExportBodySchema,
+      idempotencyKey: true,
+      responses: createResponses,
+    },
   },
   "/api/exports/{id}": {
-    get: { summary: "One export, with a fresh download URL", tag: "Exports", responses: { 200: { description: "The export", schema: ExportSchema }, 401: E[401], 404: E[404] } },
+    get: {
+      summary: "One export, with a fresh download URL",
+      tag: "Exports",
+      responses: { 200: { description: "The export", schema: ExportSchema }, 401: E[401], 404: E[404] },
+    },
     patch: {
       summary: "Rename or describe an export",
       tag: "Exports",
       body: PatchExportBodySchema,
-      responses: { 200: { description: "The export", schema: ExportSchema }, 400: E[400], 401: E[401], 404: E[404], 413: E[413], 422: E[422] },
+      responses: {
+        200: { description: "The export", schema: ExportSchema },
+        400: E[400],
+        401: E[401],
+        404: E[404],
+        413: E[413],
+        422: E[422],
+      },
     },
-    delete: { summary: "Delete an export and its file (a running job is cancelled first)", tag: "Exports", responses: { 204: { description: "Deleted" }, 401: E[401], 404: E[404] } },
+    delete: {
+      summary: "Delete an export and its file (a running job is cancelled first)",
+      tag: "Exports",
+      responses: { 204: { description: "Deleted" }, 401: E[401], 404: E[404] },
+    },
   },
   "/api/exports/{id}/retry": {
     post: {
@@ -101,7 +149,11 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   "/api/exports/{id}/cancel": {
-    post: { summary: "Cancel a pending or processing export", tag: "Exports", responses: { 200: { description: "Cancelled", schema: ExportSchema }, 401: E[401], 404: E[404], 409: E[409] } },
+    post: {
+      summary: "Cancel a pending or processing export",
+      tag: "Exports",
+      responses: { 200: { description: "Cancelled", schema: ExportSchema }, 401: E[401], 404: E[404], 409: E[409] },
+    },
   },
   "/api/exports/{id}/download": {
     get: {
@@ -120,41 +172,87 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   "/api/exports/{id}/events": {
-    get: { summary: "The audit trail of one export", tag: "Exports", responses: { 200: { description: "Events, oldest first", schema: ExportEventListSchema }, 401: E[401], 404: E[404] } },
+    get: {
+      summary: "The audit trail of one export",
+      tag: "Exports",
+      responses: { 200: { description: "Events, oldest first", schema: ExportEventListSchema }, 401: E[401], 404: E[404] },
+    },
   },
   "/api/tasks/{taskId}/status": {
-    get: { summary: "Progress of an export by its task id", tag: "Exports", responses: { 200: { description: "Status", schema: TaskStatusSchema }, 401: E[401], 404: E[404] } },
+    get: {
+      summary: "Progress of an export by its task id",
+      tag: "Exports",
+      responses: { 200: { description: "Status", schema: TaskStatusSchema }, 401: E[401], 404: E[404] },
+    },
   },
   "/api/projects": {
-    get: { summary: "The caller's projects with counts", tag: "Projects", responses: { 200: { description: "Projects", schema: ProjectListSchema }, 401: E[401] } },
+    get: {
+      summary: "The caller's projects with counts",
+      tag: "Projects",
+      responses: { 200: { description: "Projects", schema: ProjectListSchema }, 401: E[401] },
+    },
     post: {
       summary: "Import a project with documents, pages, conditions and measurements (64 MB limit)",
       tag: "Projects",
       body: ProjectImportSchema,
-      responses: { 201: { description: "Imported; the new ids", schema: ImportResultSchema }, 400: E[400], 401: E[401], 403: createResponses[403], 413: E[413], 422: E[422] },
+      responses: {
+        201: { description: "Imported; the new ids", schema: ImportResultSchema },
+        400: E[400],
+        401: E[401],
+        403: createResponses[403],
+        413: E[413],
+        422: E[422],
+      },
     },
   },
   "/api/projects/{id}": {
-    get: { summary: "A project with documents, conditions and computed totals", tag: "Projects", responses: { 200: { description: "Project", schema: ProjectDetailSchema }, 401: E[401], 404: E[404] } },
-    delete: { summary: "Delete a project, its documents, its exports and their files", tag: "Projects", responses: { 204: { description: "Deleted" }, 401: E[401], 404: E[404] } },
+    get: {
+      summary: "A project with documents, conditions and computed totals",
+      tag: "Projects",
+      responses: { 200: { description: "Project", schema: ProjectDetailSchema }, 401: E[401], 404: E[404] },
+    },
+    delete: {
+      summary: "Delete a project, its documents, its exports and their files",
+      tag: "Projects",
+      responses: { 204: { description: "Deleted" }, 401: E[401], 404: E[404] },
+    },
   },
   "/api/documents/{id}": {
-    get: { summary: "A document with pages and per-condition takeoff summary", tag: "Projects", responses: { 200: { description: "Document", schema: DocumentDetailSchema }, 401: E[401], 404: E[404] } },
+    get: {
+      summary: "A document with pages and per-condition takeoff summary",
+      tag: "Projects",
+      responses: { 200: { description: "Document", schema: DocumentDetailSchema }, 401: E[401], 404: E[404] },
+    },
   },
   "/api/api-keys": {
-    get: { summary: "The caller's API keys", tag: "API keys", responses: { 200: { description: "Keys (never the keys themselves)", schema: ApiKeyListSchema }, 401: E[401] } },
+    get: {
+      summary: "The caller's API keys",
+      tag: "API keys",
+      responses: { 200: { description: "Keys (never the keys themselves)", schema: ApiKeyListSchema }, 401: E[401] },
+    },
     post: {
       summary: "Create an API key (returned once)",
       tag: "API keys",
       body: CreateApiKeySchema,
-      responses: { 201: { description: "Created", schema: ApiKeyCreatedSchema }, 400: E[400], 401: E[401], 403: createResponses[403], 422: E[422] },
+      responses: {
+        201: { description: "Created", schema: ApiKeyCreatedSchema },
+        400: E[400],
+        401: E[401],
+        403: createResponses[403],
+        422: E[422],
+      },
     },
   },
   "/api/api-keys/{id}": {
     delete: { summary: "Revoke an API key", tag: "API keys", responses: { 204: { description: "Revoked" }, 401: E[401], 404: E[404] } },
   },
   "/api/health": {
-    get: { summary: "Liveness, Node.js version, and mode and reachability of database, storage, auth and runner; 503 names the failing parts", tag: "System", public: true, responses: { 200: { description: "Healthy", schema: HealthSchema }, 503: { description: "Degraded", schema: HealthSchema } } },
+    get: {
+      summary: "Liveness, Node.js version, and mode and reachability of database, storage, auth and runner; 503 names the failing parts",
+      tag: "System",
+      public: true,
+      responses: { 200: { description: "Healthy", schema: HealthSchema }, 503: { description: "Degraded", schema: HealthSchema } },
+    },
   },
 };
 
@@ -169,7 +267,7 @@ function toJsonSchema(schema: z.ZodType, io: "input" | "output") {
 
 /** Collects `$defs` into components and points every ref there. */
 function hoist(schema: Record<string, unknown>, components: Record<string, unknown>) {
-  const rewrite = <T,>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/'));
+  const rewrite = <T>(value: T): T => JSON.parse(JSON.stringify(value).replaceAll('"#/$defs/', '"#/components/schemas/'));
   const defs = (schema.$defs ?? {}) as Record<string, unknown>;
   delete schema.$defs;
   for (const [k, v] of Object.entries(defs)) components[k] ??= rewrite(v);
@@ -186,13 +284,21 @@ export function openApiDocument(): Record<string, unknown> {
     const item: Record<string, unknown> = {};
     for (const [method, op] of Object.entries(ops) as [Method, Operation][]) {
       const parameters: unknown[] = [];
-      for (const m of path.matchAll(/\{(\w+)\}/g)) parameters.push({ name: m[1], in: "path", required: true, schema: { type: "string", format: "uuid" } });
+      for (const m of path.matchAll(/\{(\w+)\}/g))
+        parameters.push({ name: m[1], in: "path", required: true, schema: { type: "string", format: "uuid" } });
       if (op.query) {
         const qs = hoist(toJsonSchema(op.query, "input"), components) as { properties?: Record<string, unknown>; required?: string[] };
-        for (const [name, schema] of Object.entries(qs.properties ?? {})) parameters.push({ name, in: "query", required: qs.required?.includes(name) ?? false, schema });
+        for (const [name, schema] of Object.entries(qs.properties ?? {}))
+          parameters.push({ name, in: "query", required: qs.required?.includes(name) ?? false, schema });
       }
       if (op.idempotencyKey) {
-        parameters.push({ name: "Idempotency-Key", in: "header", required: false, description: "Same key + same body within 24 h returns the original export (200).", schema: { type: "string", maxLength: 255 } });
+        parameters.push({
+          name: "Idempotency-Key",
+          in: "header",
+          required: false,
+          description: "Same key + same body within 24 h returns the original export (200).",
+          schema: { type: "string", maxLength: 255 },
+        });
       }
       const responses: Record<string, unknown> = {};
       for (const [status, r] of Object.entries(op.responses)) {
@@ -205,10 +311,20 @@ export function openApiDocument(): Record<string, unknown> {
       item[method] = {
         summary: op.summary,
         tags: [op.tag],
-        operationId: `${method}${path.replace(/[{}]/g, "").replace(/\/(\w)/g, (_, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "")}`,
+        operationId: `${method}${path
+          .replace(/[{}]/g, "")
+          .replace(/\/(\w)/g, (_, c: string) => c.toUpperCase())
+          .replace(/[^A-Za-z0-9]/g, "")}`,
         ...(op.public ? { security: [] } : {}),
         ...(parameters.length ? { parameters } : {}),
-        ...(op.body ? { requestBody: { required: true, content: { "application/json": { schema: hoist(toJsonSchema(op.body, "input"), components) } } } } : {}),
+        ...(op.body
+          ? {
+              requestBody: {
+                required: true,
+                content: { "application/json": { schema: hoist(toJsonSchema(op.body, "input"), components) } },
+              },
+            }
+          : {}),
         responses,
       };
     }

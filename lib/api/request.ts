@@ -10,7 +10,9 @@ import { AppError, validationError } from "./errors";
 const ESCAPED_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
 
 function nulError() {
-  return new AppError("validation_failed", "Text must not contain NUL (\\u0000) characters.", [{ path: "", message: "contains a NUL character" }]);
+  return new AppError("validation_failed", "Text must not contain NUL (\\u0000) characters.", [
+    { path: "", message: "contains a NUL character" },
+  ]);
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024; // 1 MB (SPEC §5.2)

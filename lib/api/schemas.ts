@@ -25,7 +25,11 @@ export const ErrorResponseSchema = z
     id: "Error",
     example: {
       success: false,
-      error: { code: "validation_failed", message: 'format: Unsupported format "docx". Use one of: csv, excel, pdf, json, ost.', details: [{ path: "format", message: "…" }] },
+      error: {
+        code: "validation_failed",
+        message: 'format: Unsupported format "docx". Use one of: csv, excel, pdf, json, ost.',
+        details: [{ path: "format", message: "…" }],
+      },
     },
   });
 
@@ -80,7 +84,9 @@ export const ExportListSchema = z
   .strictObject({ exports: z.array(ExportSchema), total: z.number().int(), next_cursor: nullable(z.string()) })
   .meta({ id: "ExportList" });
 
-export const ProjectExportListSchema = z.strictObject({ exports: z.array(ExportSchema), total: z.number().int() }).meta({ id: "ProjectExportList" });
+export const ProjectExportListSchema = z
+  .strictObject({ exports: z.array(ExportSchema), total: z.number().int() })
+  .meta({ id: "ProjectExportList" });
 
 export const ExportEventSchema = z
   .strictObject({
@@ -113,10 +119,19 @@ export const DownloadLinkSchema = z.strictObject({ url: z.string(), expires_at: 
 
 const CostsSchema = z.strictObject(
   Object.fromEntries(
-    ["material_cost", "labor_cost", "equipment_cost", "subcontract_cost", "other_cost", "total_cost", "unit_cost", "total_labor_hours", "overhead_percent", "profit_percent", "total_with_markup"].map((k) => [
-      k,
-      z.number().nullable(),
-    ]),
+    [
+      "material_cost",
+      "labor_cost",
+      "equipment_cost",
+      "subcontract_cost",
+      "other_cost",
+      "total_cost",
+      "unit_cost",
+      "total_labor_hours",
+      "overhead_percent",
+      "profit_percent",
+      "total_with_markup",
+    ].map((k) => [k, z.number().nullable()]),
   ),
 );
 
@@ -162,7 +177,12 @@ const ProjectBase = {
 export const ProjectListSchema = z
   .strictObject({
     projects: z.array(
-      z.strictObject({ ...ProjectBase, documents_count: z.number().int(), conditions_count: z.number().int(), measurements_count: z.number().int() }),
+      z.strictObject({
+        ...ProjectBase,
+        documents_count: z.number().int(),
+        conditions_count: z.number().int(),
+        measurements_count: z.number().int(),
+      }),
     ),
   })
   .meta({ id: "ProjectList" });
@@ -172,7 +192,13 @@ export const ProjectDetailSchema = z
     project: z.strictObject({
       ...ProjectBase,
       documents: z.array(
-        z.strictObject({ id: Uuid, name: z.string(), page_count: z.number().int(), measurements_count: z.number().int(), created_at: Timestamp }),
+        z.strictObject({
+          id: Uuid,
+          name: z.string(),
+          page_count: z.number().int(),
+          measurements_count: z.number().int(),
+          created_at: Timestamp,
+        }),
       ),
       conditions: z.array(ConditionSchema),
       totals: TotalsSchema,
@@ -211,7 +237,9 @@ export const ImportResultSchema = z
       id: Uuid,
       name: z.string(),
       conditions: z.array(z.strictObject({ id: Uuid, ref: z.string(), name: z.string() })),
-      documents: z.array(z.strictObject({ id: Uuid, name: z.string(), pages: z.array(z.strictObject({ id: Uuid, page_number: z.number().int() })) })),
+      documents: z.array(
+        z.strictObject({ id: Uuid, name: z.string(), pages: z.array(z.strictObject({ id: Uuid, page_number: z.number().int() })) }),
+      ),
       measurements_count: z.number().int(),
     }),
   })
@@ -235,7 +263,9 @@ export const FormatInfoSchema = z
     description: z.string(),
     options: z.array(OptionInfoSchema),
     options_schema: z.record(z.string(), z.unknown()).optional(),
-    max_rows: nullable(z.number().int()).meta({ description: "The most measurements this format exports (null: no limit). A source with more cannot be exported in it." }),
+    max_rows: nullable(z.number().int()).meta({
+      description: "The most measurements this format exports (null: no limit). A source with more cannot be exported in it.",
+    }),
   })
   .meta({ id: "FormatInfo" });
 
@@ -251,7 +281,10 @@ export const CatalogueSchema = z
     }),
     suggested_name: z.string(),
     default_format: z.enum(EXPORT_FORMATS),
-    pdf_max_rows: z.number().int().meta({ description: "The PDF format's max_rows, kept for clients written before formats carried their own." }),
+    pdf_max_rows: z
+      .number()
+      .int()
+      .meta({ description: "The PDF format's max_rows, kept for clients written before formats carried their own." }),
     formats: z.array(FormatInfoSchema),
   })
   .meta({ id: "ExportCatalogue" });
@@ -269,7 +302,11 @@ const ApiKeySchema = z
 
 export const ApiKeyListSchema = z.strictObject({ api_keys: z.array(ApiKeySchema) }).meta({ id: "ApiKeyList" });
 export const ApiKeyCreatedSchema = z
-  .strictObject({ api_key: ApiKeySchema, key: z.string().meta({ description: "The key itself; shown only in this response." }), message: z.string() })
+  .strictObject({
+    api_key: ApiKeySchema,
+    key: z.string().meta({ description: "The key itself; shown only in this response." }),
+    message: z.string(),
+  })
   .meta({ id: "ApiKeyCreated" });
 
 const Check = z.strictObject({ ok: z.boolean(), detail: z.string() });
@@ -286,4 +323,3 @@ export const HealthSchema = z
     runner: z.looseObject({ mode: z.enum(["inline", "inngest"]), ok: z.boolean() }),
   })
   .meta({ id: "Health" });
-

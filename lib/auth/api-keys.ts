@@ -43,7 +43,14 @@ export async function createApiKey(userId: string, name: string) {
   const auth = await getAuth();
   const created = await auth.api.createApiKey({ body: { name, userId } });
   return {
-    api_key: keyOut({ id: created.id, name: created.name ?? name, start: created.start ?? null, createdAt: new Date(created.createdAt), lastRequest: null, expiresAt: created.expiresAt ? new Date(created.expiresAt) : null }),
+    api_key: keyOut({
+      id: created.id,
+      name: created.name ?? name,
+      start: created.start ?? null,
+      createdAt: new Date(created.createdAt),
+      lastRequest: null,
+      expiresAt: created.expiresAt ? new Date(created.expiresAt) : null,
+    }),
     key: created.key,
     message: "Copy this key now: it is shown only once.",
   };

@@ -60,7 +60,9 @@ async function userForApiKey(key: string): Promise<AuthUser | null> {
     await db
       .update(apiKeys)
       .set({ lastRequest: new Date() })
-      .where(and(eq(apiKeys.id, row.keyId), or(isNull(apiKeys.lastRequest), lt(apiKeys.lastRequest, sql`now() - ${LAST_USED_RESOLUTION}`))));
+      .where(
+        and(eq(apiKeys.id, row.keyId), or(isNull(apiKeys.lastRequest), lt(apiKeys.lastRequest, sql`now() - ${LAST_USED_RESOLUTION}`))),
+      );
   }
   return { id: row.id, email: row.email, name: row.name };
 }

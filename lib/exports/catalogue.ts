@@ -15,7 +15,14 @@ function maxRows(format: ExportFormat): number | null {
 
 export async function exportCatalogue(userId: string, ref: SourceRef) {
   const db = await getDb();
-  let source: { type: "document" | "project"; id: string; name: string; project_id: string; page_count?: number; measurements_count: number };
+  let source: {
+    type: "document" | "project";
+    id: string;
+    name: string;
+    project_id: string;
+    page_count?: number;
+    measurements_count: number;
+  };
   if (ref.type === "document") {
     const [doc] = await db
       .select({ id: documents.id, name: documents.name, projectId: documents.projectId, pageCount: documents.pageCount })
@@ -23,10 +30,17 @@ export async function exportCatalogue(userId: string, ref: SourceRef) {
       .innerJoin(projects, eq(projects.id, documents.projectId))
       .where(and(eq(documents.id, ref.id), eq(projects.userId, userId)));
     if (!doc) throw notFound("Document");
-    const [{ n }] = await db.select({ n: count() }).from(measurements).innerJoin(pages, eq(pages.id, measurements.pageId)).where(eq(pages.documentId, doc.id));
+    const [{ n }] = await db
+      .select({ n: count() })
+      .from(measurements)
+      .innerJoin(pages, eq(pages.id, measurements.pageId))
+      .where(eq(pages.documentId, doc.id));
     source = { type: "document", id: doc.id, name: doc.name, project_id: doc.projectId, page_count: doc.pageCount, measurements_count: n };
   } else {
-    const [project] = await db.select().from(projects).where(and(eq(projects.id, ref.id), eq(projects.userId, userId)));
+    const [project] = await db
+      .select()
+      .from(projects)
+      .where(and(eq(projects.id, ref.id), eq(projects.userId, userId)));
     if (!project) throw notFound("Project");
     const [{ n }] = await db
       .select({ n: count() })

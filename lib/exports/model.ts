@@ -9,7 +9,17 @@ export const EXPORT_FORMATS = ["csv", "excel", "pdf", "json", "ost"] as const;
 export const EXPORT_TYPES = ["document_export", "project_export"] as const;
 export const EXPORT_STATUSES = ["pending", "processing", "completed", "failed", "cancelled", "expired"] as const;
 export const ERROR_KINDS = ["user", "system", "timeout"] as const;
-export const EXPORT_EVENT_TYPES = ["created", "started", "completed", "failed", "retried", "cancelled", "downloaded", "expired", "deleted"] as const;
+export const EXPORT_EVENT_TYPES = [
+  "created",
+  "started",
+  "completed",
+  "failed",
+  "retried",
+  "cancelled",
+  "downloaded",
+  "expired",
+  "deleted",
+] as const;
 
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ExportType = (typeof EXPORT_TYPES)[number];

@@ -122,7 +122,7 @@ export class InlineRunner implements ExportRunner {
   }
 
   private pump() {
-    for (let i = 0; i < this.queue.length && this.running.size < this.concurrency; ) {
+    for (let i = 0; i < this.queue.length && this.running.size < this.concurrency;) {
       const job = this.queue[i];
       if (this.activeFor(job.userId) >= this.perUser) {
         i++;

@@ -26,7 +26,8 @@ export function removeXmlIllegal(value: string): { text: string; removed: boolea
   return { text: value.replace(XML_ILLEGAL_ALL, ""), removed: true };
 }
 
-export const XML_ILLEGAL_WARNING = "Some text contained characters that are not allowed in XML 1.0 (control characters); they were removed.";
+export const XML_ILLEGAL_WARNING =
+  "Some text contained characters that are not allowed in XML 1.0 (control characters); they were removed.";
 
 /**
  * Collects the XML clean-up of one render so the warning is recorded once,

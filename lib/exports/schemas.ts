@@ -32,7 +32,10 @@ function isTimeZone(tz: string): boolean {
 }
 
 const commonOptions = {
-  include_unverified: z.boolean().default(true).meta({ description: "Include measurements that are not verified; false drops them and recomputes totals." }),
+  include_unverified: z
+    .boolean()
+    .default(true)
+    .meta({ description: "Include measurements that are not verified; false drops them and recomputes totals." }),
   include_costs: z.boolean().default(true).meta({ description: "Include cost columns, rows, sheets and lines." }),
   condition_ids: z
     .array(z.string().uuid("must be a condition id (UUID)"))
@@ -90,7 +93,8 @@ export function normaliseOptions(format: ExportFormat, options: unknown): z.ZodS
   const result = OPTION_SCHEMAS[format].safeParse(options ?? {});
   if (!result.success) return result as z.ZodSafeParseResult<NormalisedOptions>;
   const value = result.data as Record<string, unknown>;
-  if (Array.isArray(value.condition_ids)) value.condition_ids = [...new Set((value.condition_ids as string[]).map((s) => s.toLowerCase()))].sort();
+  if (Array.isArray(value.condition_ids))
+    value.condition_ids = [...new Set((value.condition_ids as string[]).map((s) => s.toLowerCase()))].sort();
   const sorted = Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)));
   return { success: true, data: sorted as NormalisedOptions } as z.ZodSafeParseResult<NormalisedOptions>;
 }

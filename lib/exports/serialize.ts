@@ -3,9 +3,36 @@ import type { ExportEventRow, ExportRow } from "@/db/schema";
 
 /** The row fields the export object is made of. */
 export const EXPORT_OUT_FIELDS = [
-  "id", "type", "name", "description", "projectId", "documentId", "format", "options", "status", "progress", "progressStep",
-  "rowsTotal", "recordsCount", "fileKey", "fileName", "fileSize", "contentType", "checksumSha256", "errorMessage", "errorKind",
-  "warnings", "attempts", "downloadCount", "lastDownloadedAt", "expiresAt", "taskId", "startedAt", "completedAt", "createdAt", "updatedAt",
+  "id",
+  "type",
+  "name",
+  "description",
+  "projectId",
+  "documentId",
+  "format",
+  "options",
+  "status",
+  "progress",
+  "progressStep",
+  "rowsTotal",
+  "recordsCount",
+  "fileKey",
+  "fileName",
+  "fileSize",
+  "contentType",
+  "checksumSha256",
+  "errorMessage",
+  "errorKind",
+  "warnings",
+  "attempts",
+  "downloadCount",
+  "lastDownloadedAt",
+  "expiresAt",
+  "taskId",
+  "startedAt",
+  "completedAt",
+  "createdAt",
+  "updatedAt",
 ] as const satisfies readonly (keyof ExportRow)[];
 
 /**
@@ -14,7 +41,11 @@ export const EXPORT_OUT_FIELDS = [
  * services/list.ts).
  */
 export type ExportRowIn = {
-  [K in (typeof EXPORT_OUT_FIELDS)[number]]: ExportRow[K] extends Date ? Date | string : ExportRow[K] extends Date | null ? Date | string | null : ExportRow[K];
+  [K in (typeof EXPORT_OUT_FIELDS)[number]]: ExportRow[K] extends Date
+    ? Date | string
+    : ExportRow[K] extends Date | null
+      ? Date | string | null
+      : ExportRow[K];
 };
 
 /** A timestamp as ISO 8601 text, whichever form the row has it in. */

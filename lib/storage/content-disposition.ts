@@ -39,7 +39,10 @@ function truncate(value: string, maxChars: number, maxBytes: number): string {
 }
 
 function normaliseExtension(extension: string): string {
-  return extension.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 10);
+  return extension
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 10);
 }
 
 /**

@@ -37,8 +37,7 @@ const READ_CHUNK = 64 * 1024;
 const WRITE_HIGH_WATER_MARK = 64 * 1024;
 const SIGNATURE_PATTERN = /^[0-9a-f]{64}$/;
 const EXPIRES_PATTERN = /^[0-9]{1,12}$/;
-const CONTENT_TYPE_PATTERN =
-  /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(?:\s*;\s*[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[^"\\\r\n]*"))*$/i;
+const CONTENT_TYPE_PATTERN = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+(?:\s*;\s*[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[^"\\\r\n]*"))*$/i;
 
 /** A signing key of its own, derived from the app secret, so a URL signature can never be replayed as a session or other HMAC. */
 /** Derived once per secret: a list of 100 exports signs 100 URLs. */
@@ -87,7 +86,14 @@ export function verifyDiskUrl(
   const expiresRaw = single(params, "expires");
   const fileName = single(params, "filename");
   const contentType = single(params, "type");
-  if (!signature || !SIGNATURE_PATTERN.test(signature) || !expiresRaw || !EXPIRES_PATTERN.test(expiresRaw) || fileName === null || contentType === null) {
+  if (
+    !signature ||
+    !SIGNATURE_PATTERN.test(signature) ||
+    !expiresRaw ||
+    !EXPIRES_PATTERN.test(expiresRaw) ||
+    fileName === null ||
+    contentType === null
+  ) {
     throw forbidden("This download link is invalid. Request a new one from the export.");
   }
   const expires = Number(expiresRaw);
@@ -211,7 +217,11 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
   }
 
   // The content type is not stored: signed URLs carry it (the pipeline keeps it on the export row).
-  async function put(key: string, body: NodeJS.ReadableStream | Readable, opts: { contentType: string; signal?: AbortSignal }): Promise<PutResult> {
+  async function put(
+    key: string,
+    body: NodeJS.ReadableStream | Readable,
+    opts: { contentType: string; signal?: AbortSignal },
+  ): Promise<PutResult> {
     const { signal } = opts;
     let full: string;
     try {
@@ -335,9 +345,10 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
 
       // If-Range: resume only when the file is still the one the client started on.
       const ifRange = req.headers.get("if-range");
-      const range = req.method === "GET" && (!ifRange || ifRange === etag || ifRange === lastModified)
-        ? parseRange(req.headers.get("range"), stat.size)
-        : null;
+      const range =
+        req.method === "GET" && (!ifRange || ifRange === etag || ifRange === lastModified)
+          ? parseRange(req.headers.get("range"), stat.size)
+          : null;
       if (range === "unsatisfiable") {
         throw new RangeNotSatisfiableError(stat.size);
       }
@@ -376,7 +387,15 @@ export function createDiskStorage(options: DiskStorageOptions): DiskStorage {
         if (entry.isDirectory()) await walk(full);
         else if (entry.isFile() && entry.name.startsWith(".") && entry.name.endsWith(".tmp")) {
           const stat = await fsp.stat(full).catch(() => null);
-          if (stat && stat.mtimeMs < cutoff && (await fsp.rm(full, { force: true }).then(() => true, () => false))) removed++;
+          if (
+            stat &&
+            stat.mtimeMs < cutoff &&
+            (await fsp.rm(full, { force: true }).then(
+              () => true,
+              () => false,
+            ))
+          )
+            removed++;
         }
       }
     };

@@ -18,6 +18,8 @@ export function isValidKey(key: unknown): key is string {
 export function assertValidKey(key: unknown): asserts key is string {
   if (!isValidKey(key)) {
     const shown = typeof key === "string" ? JSON.stringify(key.slice(0, 100)) : typeof key;
-    throw new StorageError(`Invalid storage key ${shown}: use "/"-separated segments of letters, digits, ".", "_" and "-", not starting with ".".`);
+    throw new StorageError(
+      `Invalid storage key ${shown}: use "/"-separated segments of letters, digits, ".", "_" and "-", not starting with ".".`,
+    );
   }
 }

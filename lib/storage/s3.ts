@@ -51,8 +51,7 @@ function describe(err: unknown): string {
   // Node reports a refused connection to a dual-stack host as an AggregateError with an empty message.
   const inner = err instanceof AggregateError && err.errors[0] instanceof Error ? err.errors[0].message : "";
   const code = (err as { code?: unknown }).code;
-  const message =
-    err.message && err.message !== "UnknownError" ? err.message : inner || (typeof code === "string" ? code : "") || err.name;
+  const message = err.message && err.message !== "UnknownError" ? err.message : inner || (typeof code === "string" ? code : "") || err.name;
   return status ? `${message} (HTTP ${status})` : message;
 }
 
@@ -92,9 +91,7 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
 
   /** Cleanup after a failed put; bounded, so a store that is down does not hold the failure up. */
   async function deleteQuietly(key: string) {
-    await client
-      .send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: AbortSignal.timeout(5_000) })
-      .catch(() => {});
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: AbortSignal.timeout(5_000) }).catch(() => {});
   }
 
   /**
@@ -109,7 +106,11 @@ export function createS3Storage(options: S3StorageOptions): S3Storage {
    * tagging is not supported by every S3-compatible store.) Cost: a
    * server-side copy for files over 8 MB; CopyObject is limited to 5 GB.
    */
-  async function put(key: string, body: NodeJS.ReadableStream | Readable, opts: { contentType: string; signal?: AbortSignal }): Promise<PutResult> {
+  async function put(
+    key: string,
+    body: NodeJS.ReadableStream | Readable,
+    opts: { contentType: string; signal?: AbortSignal },
+  ): Promise<PutResult> {
     const { signal, contentType } = opts;
     try {
       assertValidKey(key);

@@ -92,7 +92,13 @@ export async function importProject(db: Db, userId: string, body: ProjectImport)
       pagesByDocument.set(documentId, docPages);
       for (const p of d.pages) {
         const pageId = crypto.randomUUID();
-        pageRows.push({ id: pageId, documentId, pageNumber: p.page_number, sheetNumber: p.sheet_number ?? null, sheetTitle: p.sheet_title ?? null });
+        pageRows.push({
+          id: pageId,
+          documentId,
+          pageNumber: p.page_number,
+          sheetNumber: p.sheet_number ?? null,
+          sheetTitle: p.sheet_title ?? null,
+        });
         docPages.push({ id: pageId, page_number: p.page_number });
         for (const m of p.measurements) {
           const condition = byRef.get(m.condition)!;

@@ -101,7 +101,10 @@ export async function listProjects(db: Db, userId: string) {
       project: projects,
       documents: sql<number>`(select count(*) from documents d where d.project_id = projects.id)`.mapWith(Number),
       conditions: sql<number>`(select count(*) from conditions c where c.project_id = projects.id)`.mapWith(Number),
-      measurements: sql<number>`(select count(*) from measurements m join conditions c on c.id = m.condition_id where c.project_id = projects.id)`.mapWith(Number),
+      measurements:
+        sql<number>`(select count(*) from measurements m join conditions c on c.id = m.condition_id where c.project_id = projects.id)`.mapWith(
+          Number,
+        ),
     })
     .from(projects)
     .where(eq(projects.userId, userId))
@@ -115,7 +118,10 @@ export async function listProjects(db: Db, userId: string) {
 }
 
 export async function findOwnedProject(db: Db, userId: string, id: string): Promise<Project> {
-  const [row] = await db.select().from(projects).where(and(eq(projects.id, id), eq(projects.userId, userId)));
+  const [row] = await db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.id, id), eq(projects.userId, userId)));
   if (!row) throw notFound("Project");
   return row;
 }
@@ -127,7 +133,10 @@ export async function getProject(db: Db, userId: string, id: string) {
     db
       .select({
         document: documents,
-        measurements: sql<number>`(select count(*) from measurements m join pages p on p.id = m.page_id where p.document_id = documents.id)`.mapWith(Number),
+        measurements:
+          sql<number>`(select count(*) from measurements m join pages p on p.id = m.page_id where p.document_id = documents.id)`.mapWith(
+            Number,
+          ),
       })
       .from(documents)
       .where(eq(documents.projectId, project.id))
@@ -216,7 +225,10 @@ export async function listDocumentsOfUser(db: Db, userId: string) {
   const rows = await db
     .select({
       document: documents,
-      measurements: sql<number>`(select count(*) from measurements m join pages p on p.id = m.page_id where p.document_id = documents.id)`.mapWith(Number),
+      measurements:
+        sql<number>`(select count(*) from measurements m join pages p on p.id = m.page_id where p.document_id = documents.id)`.mapWith(
+          Number,
+        ),
     })
     .from(documents)
     .innerJoin(projects, eq(projects.id, documents.projectId))

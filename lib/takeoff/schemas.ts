@@ -112,14 +112,22 @@ export const ProjectImportSchema = z
     p.conditions.forEach((c, i) => {
       const ref = c.ref ?? c.name;
       if (refs.has(ref)) {
-        ctx.addIssue({ code: "custom", path: ["conditions", i, c.ref ? "ref" : "name"], message: `duplicates the ref "${ref}" of conditions[${refs.get(ref)}]` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["conditions", i, c.ref ? "ref" : "name"],
+          message: `duplicates the ref "${ref}" of conditions[${refs.get(ref)}]`,
+        });
       } else refs.set(ref, i);
     });
     p.documents.forEach((d, di) => {
       const seen = new Set<number>();
       d.pages.forEach((page, pi) => {
         if (seen.has(page.page_number)) {
-          ctx.addIssue({ code: "custom", path: ["documents", di, "pages", pi, "page_number"], message: `page ${page.page_number} appears twice in this document` });
+          ctx.addIssue({
+            code: "custom",
+            path: ["documents", di, "pages", pi, "page_number"],
+            message: `page ${page.page_number} appears twice in this document`,
+          });
         }
         seen.add(page.page_number);
         page.measurements.forEach((m, mi) => {

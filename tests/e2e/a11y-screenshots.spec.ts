@@ -9,9 +9,19 @@ const WIDTHS = [
 ];
 
 async function scan(page: Page, label: string) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]).analyze();
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
   const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const report = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join("\n  ")}`).join("\n");
+  const report = bad
+    .map(
+      (v) =>
+        `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes
+          .map((n) => n.target.join(" "))
+          .slice(0, 5)
+          .join("\n  ")}`,
+    )
+    .join("\n");
   expect(bad, `${label}:\n${report}`).toEqual([]);
 }
 
@@ -45,7 +55,11 @@ test("every page is accessible and looks right from 375 px to desktop", async ({
   });
   const doc = project.documents[0];
   // A few exports in different states for the table and the details page.
-  const done = await startExport(page, doc.id, { format: "excel", name: "Structural Set workbook", description: "For the estimating team" });
+  const done = await startExport(page, doc.id, {
+    format: "excel",
+    name: "Structural Set workbook",
+    description: "For the estimating team",
+  });
   await startExport(page, project.documents[1].id, { format: "pdf", name: "Architectural Set report" });
   await waitForExport(page, done.id, ["completed"]);
   let failedId: string | null = null;
@@ -83,7 +97,11 @@ test("every page is accessible and looks right from 375 px to desktop", async ({
   await page.goto("/dashboard/exports");
   await expect(page.getByTestId("export-row")).toHaveCount(3);
   await check(page, "exports");
-  await page.getByTestId("export-row").filter({ hasText: "Structural Set workbook" }).getByRole("button", { name: /^Delete/ }).click();
+  await page
+    .getByTestId("export-row")
+    .filter({ hasText: "Structural Set workbook" })
+    .getByRole("button", { name: /^Delete/ })
+    .click();
   await expect(page.getByRole("alertdialog")).toBeVisible();
   await check(page, "delete-dialog", false);
   await page.keyboard.press("Escape");

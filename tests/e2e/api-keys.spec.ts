@@ -2,7 +2,10 @@
 import { expect, test } from "@playwright/test";
 import { importProject, signUp } from "./helpers";
 
-test("an API key is shown once, works as a Bearer token from a cookie-less fetch, and stops working when revoked", async ({ page, context }) => {
+test("an API key is shown once, works as a Bearer token from a cookie-less fetch, and stops working when revoked", async ({
+  page,
+  context,
+}) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await signUp(page, "keys");
   const project = await importProject(page, { name: "Keyed Project", perPage: 2 });
@@ -31,7 +34,12 @@ test("an API key is shown once, works as a Bearer token from a cookie-less fetch
         const headers: Record<string, string> = { "content-type": "application/json" };
         if (k) headers.authorization = `Bearer ${k}`;
         const list = await fetch("/api/exports", { headers, credentials: "omit" });
-        const create = await fetch(`/api/documents/${documentId}/export`, { method: "POST", headers, credentials: "omit", body: JSON.stringify({ format: "json", name: "Made with a key" }) });
+        const create = await fetch(`/api/documents/${documentId}/export`, {
+          method: "POST",
+          headers,
+          credentials: "omit",
+          body: JSON.stringify({ format: "json", name: "Made with a key" }),
+        });
         return { list: list.status, create: create.status, body: await create.json().catch(() => null) };
       },
       { k, documentId: project.documents[0].id },

@@ -45,7 +45,11 @@ test("another user's export, a malformed id and a missing project are all plain 
   await page.getByLabel("Password").fill("demo-password");
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Projects" })).toBeVisible();
-  for (const path of ["/dashboard/exports/not-a-uuid", "/dashboard/projects/00000000-0000-4000-8000-000000000000", "/dashboard/documents/123"]) {
+  for (const path of [
+    "/dashboard/exports/not-a-uuid",
+    "/dashboard/projects/00000000-0000-4000-8000-000000000000",
+    "/dashboard/documents/123",
+  ]) {
     const res = await page.goto(path);
     expect(res?.status()).toBe(404);
     await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();

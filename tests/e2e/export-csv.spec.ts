@@ -2,7 +2,18 @@ import fs from "node:fs";
 import Papa from "papaparse";
 import { expect, test } from "@playwright/test";
 
-const HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];
+const HEADER = [
+  "Condition",
+  "Page",
+  "Sheet Number",
+  "Geometry Type",
+  "Quantity",
+  "Unit",
+  "Coordinates",
+  "Verified",
+  "AI Generated",
+  "Notes",
+];
 
 test("sign in as the demo user, export a document as CSV, watch it complete and download it", async ({ page }) => {
   await page.goto("/dashboard");
@@ -15,7 +26,9 @@ test("sign in as the demo user, export a document as CSV, watch it complete and 
 
   const riverside = page.getByRole("region", { name: "Riverside Medical Office Building" });
   const docItem = riverside.getByRole("listitem").filter({ hasText: "Structural Set.pdf" });
-  const measurements = Number((await docItem.getByText(/measurements/).textContent())!.match(/(\d[\d,]*) measurements/)![1].replace(/,/g, ""));
+  const measurements = Number(
+    (await docItem.getByText(/measurements/).textContent())!.match(/(\d[\d,]*) measurements/)![1].replace(/,/g, ""),
+  );
   expect(measurements).toBeGreaterThan(0);
 
   await docItem.getByRole("button", { name: "Export Structural Set.pdf" }).click();

@@ -5,10 +5,24 @@ import * as XLSX from "xlsx";
 import { expect, test, type Page } from "@playwright/test";
 import { apiGet, importProject, pdfText, signUp, type ExportJson } from "./helpers";
 
-const CSV_HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];
+const CSV_HEADER = [
+  "Condition",
+  "Page",
+  "Sheet Number",
+  "Geometry Type",
+  "Quantity",
+  "Unit",
+  "Coordinates",
+  "Verified",
+  "AI Generated",
+  "Notes",
+];
 
 async function openDialog(page: Page, documentName: string) {
-  await page.getByRole("button", { name: `Export ${documentName}` }).first().click();
+  await page
+    .getByRole("button", { name: `Export ${documentName}` })
+    .first()
+    .click();
   const dialog = page.getByRole("dialog", { name: `Export ${documentName}` });
   await expect(dialog).toBeVisible();
   await expect(dialog.getByRole("radio").first()).toBeVisible();
@@ -22,9 +36,15 @@ async function download(page: Page, row: ReturnType<Page["getByTestId"]>) {
   return { name: file.suggestedFilename(), path: (await file.path())! };
 }
 
-test("a document exports in every format from the dialog; the Exports page follows them live and every file reads back", async ({ page }) => {
+test("a document exports in every format from the dialog; the Exports page follows them live and every file reads back", async ({
+  page,
+}) => {
   await signUp(page, "formats");
-  const project = await importProject(page, { name: "Harbor View Tower", documents: [{ name: "Structural Set.pdf", pages: 2 }], perPage: 5 });
+  const project = await importProject(page, {
+    name: "Harbor View Tower",
+    documents: [{ name: "Structural Set.pdf", pages: 2 }],
+    perPage: 5,
+  });
   const doc = project.documents[0];
   const rows = project.measurements_count;
 
@@ -68,7 +88,12 @@ test("a document exports in every format from the dialog; the Exports page follo
     if (f.id === "csv") await submit.dblclick();
     else await submit.click();
     await expect(d).toBeHidden();
-    await expect(page.getByTestId("toast").filter({ hasText: `Export of "${doc.name}" started as` }).last()).toBeVisible();
+    await expect(
+      page
+        .getByTestId("toast")
+        .filter({ hasText: `Export of "${doc.name}" started as` })
+        .last(),
+    ).toBeVisible();
   }
   // The button follows the last export and offers its file.
   await expect(page.getByTestId("inline-download")).toBeVisible({ timeout: 60_000 });
@@ -143,7 +168,9 @@ test("a document exports in every format from the dialog; the Exports page follo
   expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
 
   // The details page: every field and the timeline with the download.
-  await row("csv").getByRole("link", { name: /^Details/ }).click();
+  await row("csv")
+    .getByRole("link", { name: /^Details/ })
+    .click();
   const detail = page.getByTestId("export-detail");
   await expect(detail).toHaveAttribute("data-status", "completed");
   await expect(detail).toContainText(csv.name);

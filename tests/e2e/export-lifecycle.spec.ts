@@ -1,6 +1,16 @@
 // Failing and retrying, cancelling a running export, live progress, and deleting with a confirmation dialog.
 import { expect, test } from "@playwright/test";
-import { apiGet, apiPost, cancelActive, importProject, setUploadFault, signUp, startExport, waitForExport, type ExportJson } from "./helpers";
+import {
+  apiGet,
+  apiPost,
+  cancelActive,
+  importProject,
+  setUploadFault,
+  signUp,
+  startExport,
+  waitForExport,
+  type ExportJson,
+} from "./helpers";
 
 test("an export that fails says why in a toast and on its row, and Retry makes it complete", async ({ page }) => {
   await signUp(page, "retry");
@@ -69,8 +79,14 @@ test("a large export shows live progress and can be cancelled while it runs", as
     const requests = [
       { url: `/api/projects/${project.id}/export`, data: { format: "pdf", name: "Big project pdf" } },
       { url: `/api/projects/${project.id}/export`, data: { format: "excel", name: "Big project excel" } },
-      { url: `/api/projects/${project.id}/export`, data: { format: "pdf", name: "Big project pdf landscape", options: { orientation: "landscape" } } },
-      { url: `/api/projects/${project.id}/export`, data: { format: "excel", name: "Big project excel no costs", options: { include_costs: false } } },
+      {
+        url: `/api/projects/${project.id}/export`,
+        data: { format: "pdf", name: "Big project pdf landscape", options: { orientation: "landscape" } },
+      },
+      {
+        url: `/api/projects/${project.id}/export`,
+        data: { format: "excel", name: "Big project excel no costs", options: { include_costs: false } },
+      },
       ...project.documents.flatMap((d) => [
         { url: `/api/documents/${d.id}/export`, data: { format: "pdf", name: `Big ${d.name} pdf` } },
         { url: `/api/documents/${d.id}/export`, data: { format: "excel", name: `Big ${d.name} excel` } },
@@ -89,19 +105,29 @@ test("a large export shows live progress and can be cancelled while it runs", as
     // Cancel the newest export that is still queued or running (trying the next one if it finished in between).
     let cancelledId: string | null = null;
     for (let attempt = 0; attempt < 4 && !cancelledId; attempt++) {
-      const id = await active.first().getAttribute("data-export-id", { timeout: 5_000 }).catch(() => null);
+      const id = await active
+        .first()
+        .getAttribute("data-export-id", { timeout: 5_000 })
+        .catch(() => null);
       if (!id) break;
       const target = page.locator(`[data-testid="export-row"][data-export-id="${id}"]`);
       const clicked = await target
         .getByRole("button", { name: /^Cancel/ })
         .click({ timeout: 3_000 })
-        .then(() => true, () => false);
+        .then(
+          () => true,
+          () => false,
+        );
       if (!clicked) continue;
       const ok = page.getByTestId("toast").filter({ hasText: "Export cancelled" });
       const late = page.getByTestId("toast").filter({ hasText: "Could not cancel" });
       await expect(ok.or(late).first()).toBeVisible();
       if (await ok.count()) cancelledId = id;
-      else await late.first().getByRole("button", { name: /Dismiss/ }).click();
+      else
+        await late
+          .first()
+          .getByRole("button", { name: /Dismiss/ })
+          .click();
     }
     expect(cancelledId, "no export stayed queued or running long enough to cancel").toBeTruthy();
     const row = page.locator(`[data-testid="export-row"][data-export-id="${cancelledId}"]`);
@@ -175,12 +201,20 @@ test("filters, search and pagination live in the URL, so a view can be shared", 
     const format = formats[i % formats.length];
     const doc = project.documents[i % 2];
     const name = i % 7 === 0 ? `Quarterly report ${i}` : `Routine ${format} ${i}`;
-    made.push(await startExport(page, doc.id, { format, name, options: { include_unverified: i % 2 === 0, include_costs: i % 3 === 0, timezone: i < 11 ? "UTC" : "Europe/Paris" } }));
+    made.push(
+      await startExport(page, doc.id, {
+        format,
+        name,
+        options: { include_unverified: i % 2 === 0, include_costs: i % 3 === 0, timezone: i < 11 ? "UTC" : "Europe/Paris" },
+      }),
+    );
     if (i % 8 === 7) await waitForExport(page, made[i].id, ["completed"]);
   }
   for (const e of made) await waitForExport(page, e.id, ["completed"]);
   // One project export for the type filter.
-  const projectExport = (await (await page.request.post(`/api/projects/${project.id}/export`, { data: { format: "csv", name: "Whole project csv" } })).json()).export as ExportJson;
+  const projectExport = (
+    await (await page.request.post(`/api/projects/${project.id}/export`, { data: { format: "csv", name: "Whole project csv" } })).json()
+  ).export as ExportJson;
   await waitForExport(page, projectExport.id, ["completed"]);
 
   await page.goto("/dashboard/exports");

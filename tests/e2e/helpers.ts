@@ -80,7 +80,15 @@ export function projectBody(spec: ProjectSpec) {
           total_with_markup: 9676,
         },
       },
-      { ref: "footing", name: "Continuous Footing – Ωmega", scope: "concrete", category: "footing", measurement_type: "linear", unit: "LF", color: "#EF4444" },
+      {
+        ref: "footing",
+        name: "Continuous Footing – Ωmega",
+        scope: "concrete",
+        category: "footing",
+        measurement_type: "linear",
+        unit: "LF",
+        color: "#EF4444",
+      },
     ],
     documents: docs.map((d) => ({
       name: d.name,
@@ -93,7 +101,14 @@ export function projectBody(spec: ProjectSpec) {
             ? {
                 condition: "slab",
                 geometry_type: "polygon",
-                geometry: { points: [{ x: i, y: 0 }, { x: i + 100, y: 0 }, { x: i + 100, y: 50 }, { x: i, y: 50 }] },
+                geometry: {
+                  points: [
+                    { x: i, y: 0 },
+                    { x: i + 100, y: 0 },
+                    { x: i + 100, y: 50 },
+                    { x: i, y: 50 },
+                  ],
+                },
                 quantity: 500 + i,
                 unit: "SF",
                 is_ai_generated: i % 3 === 0,

@@ -79,14 +79,26 @@ test.describe("start-up configuration", () => {
       env: { DATABASE_URL: unreachablePg, APP_URL: "https://takeoff.example.com" },
       line: /^ {2}APP_SECRET: required in production/m,
     },
-    { name: "a short APP_SECRET", env: { DATABASE_URL: unreachablePg, APP_SECRET: "too-short" }, line: /^ {2}APP_SECRET: must be at least 32 characters/m },
-    { name: "DATABASE_URL without APP_URL", env: { DATABASE_URL: unreachablePg, APP_SECRET: SECRET }, line: /^ {2}APP_URL: required in production/m },
+    {
+      name: "a short APP_SECRET",
+      env: { DATABASE_URL: unreachablePg, APP_SECRET: "too-short" },
+      line: /^ {2}APP_SECRET: must be at least 32 characters/m,
+    },
+    {
+      name: "DATABASE_URL without APP_URL",
+      env: { DATABASE_URL: unreachablePg, APP_SECRET: SECRET },
+      line: /^ {2}APP_URL: required in production/m,
+    },
     {
       name: "an S3 key without its secret",
       env: { S3_BUCKET: "exports", S3_ACCESS_KEY_ID: "id" },
       line: /^ {2}S3_SECRET_ACCESS_KEY: required when S3_ACCESS_KEY_ID is set/m,
     },
-    { name: "an Inngest event key without its signing key", env: { INNGEST_EVENT_KEY: "evt" }, line: /^ {2}INNGEST_SIGNING_KEY: required with INNGEST_EVENT_KEY/m },
+    {
+      name: "an Inngest event key without its signing key",
+      env: { INNGEST_EVENT_KEY: "evt" },
+      line: /^ {2}INNGEST_SIGNING_KEY: required with INNGEST_EVENT_KEY/m,
+    },
   ];
 
   cases.forEach((c, i) => {
@@ -148,7 +160,20 @@ test.describe("crash and restart", () => {
     // A project large enough that an Excel export is still running when the server is killed.
     const seeded = execFileSync(
       process.execPath,
-      [...SEED, "--measurements", "60000", "--email", email, "--password", password, "--pglite-dir", path.join(dataDir, "pglite"), "--data-dir", dataDir, "--json"],
+      [
+        ...SEED,
+        "--measurements",
+        "60000",
+        "--email",
+        email,
+        "--password",
+        password,
+        "--pglite-dir",
+        path.join(dataDir, "pglite"),
+        "--data-dir",
+        dataDir,
+        "--json",
+      ],
       { env: serverEnv({ DATA_DIR: dataDir }), encoding: "utf8" },
     );
     expect(JSON.parse(seeded.trim().split("\n").at(-1)!)).toMatchObject({ driver: "pglite" });
@@ -215,7 +240,7 @@ test.describe("crash and restart", () => {
 
         // Ended after the restart (the embedded runner takes over what a dead process left processing).
         let final: Record<string, unknown> | null = null;
-        for (const until = Date.now() + 90_000; Date.now() < until; ) {
+        for (const until = Date.now() + 90_000; Date.now() < until;) {
           const got = await api("GET", `/api/exports/${id}`);
           if (got.json && ["completed", "failed"].includes(String(got.json.status))) {
             final = got.json;

@@ -30,12 +30,21 @@ test("the API reference renders from local assets", async ({ page }) => {
 test("script in export and project names is shown as text and never runs", async ({ page }) => {
   await signUp(page, "xss");
   const payload = `<img src=x onerror="window.__xss=1">`;
-  const imported = await apiPost<{ project: { id: string; documents: { id: string }[] } }>(page, "/api/projects", projectBody({ name: `Tower ${payload}` }));
+  const imported = await apiPost<{ project: { id: string; documents: { id: string }[] } }>(
+    page,
+    "/api/projects",
+    projectBody({ name: `Tower ${payload}` }),
+  );
   await apiPost(page, `/api/documents/${imported.project.documents[0].id}/export`, { format: "csv", name: `Export ${payload}` });
   const list = await apiGet<{ exports: { id: string }[] }>(page, "/api/exports");
   expect(list.exports.length).toBeGreaterThan(0);
 
-  for (const path of ["/dashboard", "/dashboard/exports", `/dashboard/exports/${list.exports[0].id}`, `/dashboard/projects/${imported.project.id}`]) {
+  for (const path of [
+    "/dashboard",
+    "/dashboard/exports",
+    `/dashboard/exports/${list.exports[0].id}`,
+    `/dashboard/projects/${imported.project.id}`,
+  ]) {
     await page.goto(path);
     await expect(page.getByText(payload, { exact: false }).first()).toBeVisible();
     expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();

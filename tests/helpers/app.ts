@@ -27,7 +27,10 @@ function discoverRoutes(): RouteEntry[] {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(full);
       else if (entry.name === "route.ts") {
-        const segments = path.relative(root, dir).split(path.sep).filter((s) => !/^\(.*\)$/.test(s));
+        const segments = path
+          .relative(root, dir)
+          .split(path.sep)
+          .filter((s) => !/^\(.*\)$/.test(s));
         const names: RouteEntry["names"] = [];
         let specificity = 0;
         const source = segments

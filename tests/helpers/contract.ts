@@ -42,6 +42,8 @@ export async function checkContract(pathTemplate: string, method: string, res: R
   const body = await res.clone().json();
   contractStats.checked++;
   if (!validate!(body)) {
-    throw new Error(`Contract: ${key} body does not match the OpenAPI schema: ${JSON.stringify(validate!.errors?.slice(0, 5))}\n${JSON.stringify(body).slice(0, 500)}`);
+    throw new Error(
+      `Contract: ${key} body does not match the OpenAPI schema: ${JSON.stringify(validate!.errors?.slice(0, 5))}\n${JSON.stringify(body).slice(0, 500)}`,
+    );
   }
 }

@@ -166,7 +166,12 @@ export async function addMeasurements(project: ImportedProject, n: number) {
 }
 
 /** POSTs a document export and returns the parsed response with its status. */
-export async function requestExport(user: TestUser, documentId: string, body: Record<string, unknown> = { format: "csv" }, headers?: Record<string, string>) {
+export async function requestExport(
+  user: TestUser,
+  documentId: string,
+  body: Record<string, unknown> = { format: "csv" },
+  headers?: Record<string, string>,
+) {
   const res = await callRoute("POST", `/api/documents/${documentId}/export`, { as: user, body, headers });
   return { status: res.status, headers: res.headers, body: await res.json() };
 }
@@ -175,7 +180,15 @@ export async function getExportJson(user: TestUser, id: string) {
   return (await callRoute("GET", `/api/exports/${id}`, { as: user })).json();
 }
 
-export type EventOut = { id: string; export_id: string; type: string; data: Record<string, unknown>; ip: string | null; user_agent: string | null; created_at: string };
+export type EventOut = {
+  id: string;
+  export_id: string;
+  type: string;
+  data: Record<string, unknown>;
+  ip: string | null;
+  user_agent: string | null;
+  created_at: string;
+};
 
 export async function eventsOf(user: TestUser, id: string): Promise<EventOut[]> {
   const res = await callRoute("GET", `/api/exports/${id}/events`, { as: user });

@@ -38,20 +38,76 @@ const CASES: Case[] = [
   { method: "GET", path: "/api/projects", build: () => "/api/projects", ok: 200, owned: false },
   { method: "POST", path: "/api/projects", build: () => "/api/projects", body: () => specExampleProject(), ok: 201, owned: false },
   { method: "GET", path: "/api/projects/{id}", build: (f) => `/api/projects/${f.projectId}`, ok: 200, owned: true },
-  { method: "DELETE", path: "/api/projects/{id}", build: (f) => `/api/projects/${f.disposableProjectId}`, ok: 204, owned: true, destructive: true },
+  {
+    method: "DELETE",
+    path: "/api/projects/{id}",
+    build: (f) => `/api/projects/${f.disposableProjectId}`,
+    ok: 204,
+    owned: true,
+    destructive: true,
+  },
   { method: "GET", path: "/api/documents/{id}", build: (f) => `/api/documents/${f.documentId}`, ok: 200, owned: true },
   { method: "GET", path: "/api/documents/{id}/export", build: (f) => `/api/documents/${f.documentId}/export`, ok: 200, owned: true },
-  { method: "POST", path: "/api/documents/{id}/export", build: (f) => `/api/documents/${f.documentId}/export`, body: () => ({ format: "json", name: `m-${Math.random()}` }), ok: 202, owned: true },
+  {
+    method: "POST",
+    path: "/api/documents/{id}/export",
+    build: (f) => `/api/documents/${f.documentId}/export`,
+    body: () => ({ format: "json", name: `m-${Math.random()}` }),
+    ok: 202,
+    owned: true,
+  },
   { method: "GET", path: "/api/projects/{id}/export", build: (f) => `/api/projects/${f.projectId}/export`, ok: 200, owned: true },
-  { method: "POST", path: "/api/projects/{id}/export", build: (f) => `/api/projects/${f.projectId}/export`, body: () => ({ format: "ost", options: { timezone: "Europe/Paris" } }), ok: 202, owned: true },
+  {
+    method: "POST",
+    path: "/api/projects/{id}/export",
+    build: (f) => `/api/projects/${f.projectId}/export`,
+    body: () => ({ format: "ost", options: { timezone: "Europe/Paris" } }),
+    ok: 202,
+    owned: true,
+  },
   { method: "GET", path: "/api/projects/{id}/exports", build: (f) => `/api/projects/${f.projectId}/exports`, ok: 200, owned: true },
   { method: "GET", path: "/api/exports", build: () => "/api/exports?limit=5", ok: 200, owned: false },
-  { method: "POST", path: "/api/exports", build: () => "/api/exports", body: (f) => ({ source: { type: "project", id: f.projectId }, format: "excel" }), ok: 202, owned: false },
+  {
+    method: "POST",
+    path: "/api/exports",
+    build: () => "/api/exports",
+    body: (f) => ({ source: { type: "project", id: f.projectId }, format: "excel" }),
+    ok: 202,
+    owned: false,
+  },
   { method: "GET", path: "/api/exports/{id}", build: (f) => `/api/exports/${f.completedId}`, ok: 200, owned: true },
-  { method: "PATCH", path: "/api/exports/{id}", build: (f) => `/api/exports/${f.completedId}`, body: () => ({ name: "Renamed export" }), ok: 200, owned: true },
-  { method: "DELETE", path: "/api/exports/{id}", build: (f) => `/api/exports/${f.disposableExportId}`, ok: 204, owned: true, destructive: true },
-  { method: "POST", path: "/api/exports/{id}/retry", build: (f) => `/api/exports/${f.cancelledId}/retry`, ok: 202, owned: true, destructive: true },
-  { method: "POST", path: "/api/exports/{id}/cancel", build: (f) => `/api/exports/${f.pendingId}/cancel`, ok: 200, owned: true, destructive: true },
+  {
+    method: "PATCH",
+    path: "/api/exports/{id}",
+    build: (f) => `/api/exports/${f.completedId}`,
+    body: () => ({ name: "Renamed export" }),
+    ok: 200,
+    owned: true,
+  },
+  {
+    method: "DELETE",
+    path: "/api/exports/{id}",
+    build: (f) => `/api/exports/${f.disposableExportId}`,
+    ok: 204,
+    owned: true,
+    destructive: true,
+  },
+  {
+    method: "POST",
+    path: "/api/exports/{id}/retry",
+    build: (f) => `/api/exports/${f.cancelledId}/retry`,
+    ok: 202,
+    owned: true,
+    destructive: true,
+  },
+  {
+    method: "POST",
+    path: "/api/exports/{id}/cancel",
+    build: (f) => `/api/exports/${f.pendingId}/cancel`,
+    ok: 200,
+    owned: true,
+    destructive: true,
+  },
   { method: "GET", path: "/api/exports/{id}/download", build: (f) => `/api/exports/${f.completedId}/download`, ok: 302, owned: true },
   { method: "GET", path: "/api/exports/{id}/events", build: (f) => `/api/exports/${f.completedId}/events`, ok: 200, owned: true },
   { method: "GET", path: "/api/tasks/{taskId}/status", build: (f) => `/api/tasks/${f.completedTask}/status`, ok: 200, owned: true },
@@ -132,7 +188,10 @@ describe("authorisation matrix", () => {
     });
 
     it(`${c.method} ${c.path}: 401 with a revoked or made-up API key`, async () => {
-      const res = await callRoute(c.method, c.build(fixtures.session), { as: { apiKey: "tk_notarealkey000000000000000000" }, body: c.body?.(fixtures.session) });
+      const res = await callRoute(c.method, c.build(fixtures.session), {
+        as: { apiKey: "tk_notarealkey000000000000000000" },
+        body: c.body?.(fixtures.session),
+      });
       expect(res.status).toBe(401);
     });
 
@@ -147,7 +206,10 @@ describe("authorisation matrix", () => {
     }
 
     it(`${c.method} ${c.path}: the owner succeeds with a session cookie and with an API key`, async () => {
-      const bySession = await callRoute(c.method, c.build(fixtures.session), { as: { cookie: owner.cookie }, body: c.body?.(fixtures.session) });
+      const bySession = await callRoute(c.method, c.build(fixtures.session), {
+        as: { cookie: owner.cookie },
+        body: c.body?.(fixtures.session),
+      });
       expect(bySession.status).toBe(c.ok);
       const byKey = await callRoute(c.method, c.build(fixtures.apiKey), { as: { apiKey: owner.apiKey }, body: c.body?.(fixtures.apiKey) });
       expect(byKey.status).toBe(c.ok);
@@ -180,9 +242,17 @@ describe("authorisation matrix", () => {
     const path = `/api/projects/${project.id}/export`;
     const forged = await callRoute("POST", path, { as: { cookie: user.cookie }, body: csv(), headers: { origin: "https://evil.example" } });
     expect(forged.status).toBe(403);
-    const siteless = await callRoute("POST", path, { as: { cookie: user.cookie }, body: csv(), headers: { "sec-fetch-site": "cross-site" } });
+    const siteless = await callRoute("POST", path, {
+      as: { cookie: user.cookie },
+      body: csv(),
+      headers: { "sec-fetch-site": "cross-site" },
+    });
     expect(siteless.status).toBe(403);
-    const sameOrigin = await callRoute("POST", path, { as: { cookie: user.cookie }, body: csv(), headers: { origin: "http://localhost:3000" } });
+    const sameOrigin = await callRoute("POST", path, {
+      as: { cookie: user.cookie },
+      body: csv(),
+      headers: { origin: "http://localhost:3000" },
+    });
     expect(sameOrigin.status).toBe(202);
     const withKey = await callRoute("GET", `/api/exports`, { as: { apiKey: user.apiKey }, headers: { origin: "https://evil.example" } });
     expect(withKey.status).toBe(200);

@@ -8,7 +8,13 @@ import { sql } from "drizzle-orm";
 import { exports } from "@/db/schema";
 import { callRoute, createTestProject, createTestUser, type TestUser } from "../helpers/app";
 
-async function insertExports(user: TestUser, projectId: string, documentId: string, n: number, opts: { createdAt?: Date; prefix?: string } = {}) {
+async function insertExports(
+  user: TestUser,
+  projectId: string,
+  documentId: string,
+  n: number,
+  opts: { createdAt?: Date; prefix?: string } = {},
+) {
   const db = await getDb();
   const rows = Array.from({ length: n }, (_, i) => ({
     userId: user.id,
@@ -75,7 +81,15 @@ describe("GET /api/exports paging and filters", () => {
           attempts: 1,
           createdAt: new Date(Date.UTC(2026, 0, 30)),
         },
-        { userId: user.id, type: "project_export", projectId: project.id, name: "Pending export", format: "csv", status: "pending", createdAt: new Date(Date.UTC(2026, 0, 29)) },
+        {
+          userId: user.id,
+          type: "project_export",
+          projectId: project.id,
+          name: "Pending export",
+          format: "csv",
+          status: "pending",
+          createdAt: new Date(Date.UTC(2026, 0, 29)),
+        },
       ])
       .returning({ id: exports.id });
     // Microseconds, as PostgreSQL's now() writes them: both reads cut them to milliseconds alike.
@@ -175,7 +189,9 @@ describe("GET /api/exports paging and filters", () => {
       let total = -1;
       do {
         const url: string = `/api/exports?status=completed&format=csv&q=export&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
-        const body: { exports: { id: string }[]; total: number; next_cursor: string | null } = await (await callRoute("GET", url, { as: user })).json();
+        const body: { exports: { id: string }[]; total: number; next_cursor: string | null } = await (
+          await callRoute("GET", url, { as: user })
+        ).json();
         total = body.total;
         seen.push(...body.exports.map((e) => e.id));
         cursor = body.next_cursor;
@@ -197,7 +213,11 @@ describe("body limits", () => {
     const user = await createTestUser();
     const project = await createTestProject(user);
     const big = JSON.stringify({ format: "csv", description: "x".repeat(1024 * 1024 + 10) });
-    const res = await callRoute("POST", `/api/projects/${project.id}/export`, { as: user, rawBody: big, headers: { "content-type": "application/json" } });
+    const res = await callRoute("POST", `/api/projects/${project.id}/export`, {
+      as: user,
+      rawBody: big,
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe("payload_too_large");
 

@@ -25,7 +25,13 @@ async function countsOf(userIds: string[]) {
     .where(inArray(exports.userId, userIds))
     .groupBy(exports.userId, exports.status);
   const key = (r: { userId: string; status: string; n: number }) => `${r.userId}/${r.status}=${r.n}`;
-  return { kept: kept.filter((r) => r.n !== 0).map(key).sort(), actual: actual.map(key).sort() };
+  return {
+    kept: kept
+      .filter((r) => r.n !== 0)
+      .map(key)
+      .sort(),
+    actual: actual.map(key).sort(),
+  };
 }
 
 async function insertExports(user: { id: string }, projectId: string, statuses: ExportStatus[]) {
@@ -33,7 +39,17 @@ async function insertExports(user: { id: string }, projectId: string, statuses: 
   const db = await getDb();
   const rows = await db
     .insert(exports)
-    .values(statuses.map((status, i) => ({ userId: user.id, type: "project_export" as const, projectId, name: `Counted ${i}`, format: "csv" as const, options: {}, status })))
+    .values(
+      statuses.map((status, i) => ({
+        userId: user.id,
+        type: "project_export" as const,
+        projectId,
+        name: `Counted ${i}`,
+        format: "csv" as const,
+        options: {},
+        status,
+      })),
+    )
     .returning({ id: exports.id });
   return rows.map((r) => r.id);
 }
@@ -65,7 +81,10 @@ describe("export counts", () => {
 
     // Status changes, one row and many rows at once; updates that leave the status alone.
     await db.update(exports).set({ status: "completed" }).where(eq(exports.id, ids[1]));
-    await db.update(exports).set({ status: "expired" }).where(and(eq(exports.userId, alice.id), eq(exports.status, "completed")));
+    await db
+      .update(exports)
+      .set({ status: "expired" })
+      .where(and(eq(exports.userId, alice.id), eq(exports.status, "completed")));
     await db.update(exports).set({ progress: 50 }).where(eq(exports.userId, alice.id));
     await expectConsistent();
     expect(await apiTotal(alice, "&status=expired")).toBe(5);
@@ -105,7 +124,11 @@ describe("export counts", () => {
         for (const o of ops) {
           const userId = users[o.user].id;
           if (o.kind === "insert") await insertExports(users[o.user], projects[o.user].id, o.statuses);
-          else if (o.kind === "update") await db.update(exports).set({ status: o.to }).where(and(eq(exports.userId, userId), eq(exports.status, o.from)));
+          else if (o.kind === "update")
+            await db
+              .update(exports)
+              .set({ status: o.to })
+              .where(and(eq(exports.userId, userId), eq(exports.status, o.from)));
           else await db.delete(exports).where(and(eq(exports.userId, userId), eq(exports.status, o.status)));
         }
         const { kept, actual } = await countsOf(users.map((u) => u.id));
@@ -114,7 +137,10 @@ describe("export counts", () => {
       { numRuns: 25 },
     );
     for (const [i, user] of users.entries()) {
-      const [{ n }] = await db.select({ n: sql<number>`count(*)::int` }).from(exports).where(eq(exports.userId, users[i].id));
+      const [{ n }] = await db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(exports)
+        .where(eq(exports.userId, users[i].id));
       expect(await apiTotal(user)).toBe(n);
     }
   });

@@ -42,7 +42,11 @@ function startApp(args: string[]) {
   };
   delete env.DATABASE_URL;
   delete env.TEST_DATABASE_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: process.cwd(), env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], {
+    cwd: process.cwd(),
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   children.push(child);
   const states: State[] = [];
   const waiters: { match: (s: State) => boolean; resolve: (s: State) => void }[] = [];
@@ -57,7 +61,9 @@ function startApp(args: string[]) {
       w.resolve(state);
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
 
   /** The first state (already seen or still to come) that matches, or a rejection naming what the child said when it exits first. */
   // Generous: opening PGlite alone takes seconds, and the rest of the suite runs beside this test.
@@ -65,7 +71,10 @@ function startApp(args: string[]) {
     const seen = states.find(match);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child: timed out; last state ${JSON.stringify(states.at(-1))}\n${stderr}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`child: timed out; last state ${JSON.stringify(states.at(-1))}\n${stderr}`)),
+        timeoutMs,
+      );
       waiters.push({ match, resolve: (s) => (clearTimeout(timer), resolve(s)) });
       void exited.then(({ code, signal }) => {
         clearTimeout(timer);

@@ -4,14 +4,7 @@ import { describe, expect, it } from "vitest";
 import { cleanupExpired, start } from "@/lib/exports/pipeline";
 import { setStorageForTests } from "@/lib/storage";
 import { callRoute, createTestUser, type TestUser } from "../helpers/app";
-import {
-  eventsOf,
-  fetchSigned,
-  getExportJson,
-  storageWith,
-  updateExportRow,
-  exportJobsFixture,
-} from "../helpers/export-jobs";
+import { eventsOf, fetchSigned, getExportJson, storageWith, updateExportRow, exportJobsFixture } from "../helpers/export-jobs";
 
 const jobs = exportJobsFixture();
 

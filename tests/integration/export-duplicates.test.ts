@@ -114,7 +114,13 @@ describe("de-duplication of identical requests", () => {
     // Same normalised options, spelled differently.
     const second = await requestExport(user, docId, { format: "csv", options: { include_unverified: true, bom: true, delimiter: "," } });
     expect(second.status).toBe(200);
-    expect(second.body).toMatchObject({ success: true, deduplicated: true, export_id: first.body.export_id, task_id: first.body.task_id, export: { status: "pending" } });
+    expect(second.body).toMatchObject({
+      success: true,
+      deduplicated: true,
+      export_id: first.body.export_id,
+      task_id: first.body.task_id,
+      export: { status: "pending" },
+    });
     expect(second.body.message).toBe('An identical export of "Structural Set.pdf" is already queued. Follow it on the Exports page.');
     expect(await exportsOf(user)).toHaveLength(1);
     await cancelActive(user);
@@ -227,7 +233,10 @@ describe("limits", () => {
       await cancelActive(user);
       await cancelActive(other);
       const db = await getDb();
-      await db.update(exports).set({ status: "cancelled" }).where(and(eq(exports.userId, user.id), eq(exports.status, "processing")));
+      await db
+        .update(exports)
+        .set({ status: "cancelled" })
+        .where(and(eq(exports.userId, user.id), eq(exports.status, "processing")));
     }
   });
 
@@ -239,7 +248,9 @@ describe("limits", () => {
       const res = await requestExport(user, project.documents[0].id, { format: "pdf" });
       expect(res.status).toBe(422);
       expect(res.body).toMatchObject({ error: { code: "validation_failed", details: [{ path: "format" }] } });
-      expect(res.body.error.message).toBe("PDF exports are limited to 4 measurements; this source has 5. Export it as CSV or Excel instead.");
+      expect(res.body.error.message).toBe(
+        "PDF exports are limited to 4 measurements; this source has 5. Export it as CSV or Excel instead.",
+      );
       // The cap counts the rows after filters: four of the five are verified.
       const verifiedOnly = await requestExport(user, project.documents[0].id, { format: "pdf", options: { include_unverified: false } });
       expect(verifiedOnly.status).toBe(202);

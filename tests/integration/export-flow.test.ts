@@ -2,7 +2,18 @@ import Papa from "papaparse";
 import { describe, expect, it } from "vitest";
 import { callRoute, createTestProject, createTestUser, waitForExport } from "../helpers/app";
 
-const HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];
+const HEADER = [
+  "Condition",
+  "Page",
+  "Sheet Number",
+  "Geometry Type",
+  "Quantity",
+  "Unit",
+  "Coordinates",
+  "Verified",
+  "AI Generated",
+  "Notes",
+];
 
 async function fetchSigned(url: string) {
   const u = new URL(url);
@@ -22,10 +33,23 @@ describe("a CSV export end to end", () => {
     expect(created.task_id).not.toBe(created.export_id);
     expect(res.headers.get("location")).toBe(`/api/exports/${created.export_id}`);
     expect(created.message).toBe('Export of "Structural Set.pdf" started as CSV. Follow it on the Exports page.');
-    expect(created.export).toMatchObject({ status: "pending", format: "csv", type: "document_export", name: "Structural Set export", download_url: null });
+    expect(created.export).toMatchObject({
+      status: "pending",
+      format: "csv",
+      type: "document_export",
+      name: "Structural Set export",
+      download_url: null,
+    });
 
     const done = await waitForExport(user, created.export_id);
-    expect(done).toMatchObject({ status: "completed", progress: 100, records_count: 5, rows_total: 5, file_name: "Structural-Set-export.csv", content_type: "text/csv; charset=utf-8" });
+    expect(done).toMatchObject({
+      status: "completed",
+      progress: 100,
+      records_count: 5,
+      rows_total: 5,
+      file_name: "Structural-Set-export.csv",
+      content_type: "text/csv; charset=utf-8",
+    });
     expect(done.file_size).toBeGreaterThan(0);
     expect(done.checksum_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(new Date(done.expires_at).getTime() - new Date(done.completed_at).getTime()).toBe(7 * 24 * 3600 * 1000);
@@ -45,7 +69,18 @@ describe("a CSV export end to end", () => {
     expect(text.split("\r\n").length).toBe(7); // header + 5 rows + final CRLF
     const rows = Papa.parse<string[]>(text, { skipEmptyLines: true }).data;
     expect(rows[0]).toEqual(HEADER);
-    expect(rows[1]).toEqual(["Floor Slab", "1", "S-001", "polygon", "500.0000", "SF", '{"points":[{"x":100,"y":100},{"x":500,"y":100},{"x":500,"y":400},{"x":100,"y":400}]}', "Yes", "Yes", "Main area slab"]);
+    expect(rows[1]).toEqual([
+      "Floor Slab",
+      "1",
+      "S-001",
+      "polygon",
+      "500.0000",
+      "SF",
+      '{"points":[{"x":100,"y":100},{"x":500,"y":100},{"x":500,"y":400},{"x":100,"y":400}]}',
+      "Yes",
+      "Yes",
+      "Main area slab",
+    ]);
     expect(rows.slice(1).map((r) => r[0])).toEqual(["Floor Slab", "Floor Slab", "Floor Slab", "Continuous Footing", "Continuous Footing"]);
 
     const after = await (await callRoute("GET", `/api/exports/${created.export_id}`, { as: user })).json();
@@ -72,7 +107,11 @@ describe("a CSV export end to end", () => {
     const project = await createTestProject(user);
     const docId = project.documents[0].id;
 
-    const malformed = await callRoute("POST", `/api/documents/${docId}/export`, { as: user, rawBody: "{", headers: { "content-type": "application/json" } });
+    const malformed = await callRoute("POST", `/api/documents/${docId}/export`, {
+      as: user,
+      rawBody: "{",
+      headers: { "content-type": "application/json" },
+    });
     expect(malformed.status).toBe(400);
     expect((await malformed.json()).error.code).toBe("invalid_json");
 
@@ -89,7 +128,10 @@ describe("a CSV export end to end", () => {
       expect((await res.json()).error.details[0].path).toBe("format");
     }
 
-    const unknownOption = await callRoute("POST", `/api/documents/${docId}/export`, { as: user, body: { format: "csv", options: { colour: "red" } } });
+    const unknownOption = await callRoute("POST", `/api/documents/${docId}/export`, {
+      as: user,
+      body: { format: "csv", options: { colour: "red" } },
+    });
     expect(unknownOption.status).toBe(422);
     expect((await unknownOption.json()).error.details[0].path).toBe("options");
 

@@ -40,7 +40,16 @@ describe("progress and task status", () => {
   it("a finished export reads 100% / Completed with records_count equal to rows_total", async () => {
     const user = await createTestUser();
     const { exp } = await jobs.completedExport(user);
-    expect(exp).toMatchObject({ status: "completed", progress: 100, progress_step: "Completed", records_count: 5, rows_total: 5, attempts: 1, error_message: null, error_kind: null });
+    expect(exp).toMatchObject({
+      status: "completed",
+      progress: 100,
+      progress_step: "Completed",
+      records_count: 5,
+      rows_total: 5,
+      attempts: 1,
+      error_message: null,
+      error_kind: null,
+    });
     expect(new Date(exp.started_at).getTime()).toBeLessThanOrEqual(new Date(exp.completed_at).getTime());
   });
 
@@ -86,7 +95,11 @@ describe("progress and task status", () => {
     await jobs.runner.drain();
 
     const status = await (await callRoute("GET", `/api/tasks/${created.task_id}/status`, { as: user })).json();
-    expect(status).toMatchObject({ status: "failed", progress: { step: "Failed" }, error: { kind: "user", message: expect.stringContaining("no longer exists") } });
+    expect(status).toMatchObject({
+      status: "failed",
+      progress: { step: "Failed" },
+      error: { kind: "user", message: expect.stringContaining("no longer exists") },
+    });
   });
 
   it("the status of another user's task, of an export id or of a malformed id is 404", async () => {
@@ -120,7 +133,17 @@ describe("the event trail", () => {
     expect((await callRoute("DELETE", `/api/exports/${id}`, { as: user, headers: client })).status).toBe(204);
 
     const events = await eventsOf(user, id);
-    expect(events.map((e) => e.type)).toEqual(["created", "started", "completed", "downloaded", "expired", "retried", "started", "completed", "deleted"]);
+    expect(events.map((e) => e.type)).toEqual([
+      "created",
+      "started",
+      "completed",
+      "downloaded",
+      "expired",
+      "retried",
+      "started",
+      "completed",
+      "deleted",
+    ]);
     expect(events.every((e) => e.export_id === id)).toBe(true);
     const created0 = events[0];
     expect(created0).toMatchObject({ ip: "203.0.113.9", user_agent: "lifecycle-test/1.0", data: { format: "csv", source: "document" } });
@@ -293,11 +316,27 @@ describe("retry", () => {
 
     const res = await retry(user, id);
     expect(res.status).toBe(202);
-    expect(await res.json()).toMatchObject({ id, task_id: created.body.task_id, status: "pending", progress: 0, progress_step: "Queued", error_message: null, error_kind: null, attempts: 1 });
+    expect(await res.json()).toMatchObject({
+      id,
+      task_id: created.body.task_id,
+      status: "pending",
+      progress: 0,
+      progress_step: "Queued",
+      error_message: null,
+      error_kind: null,
+      attempts: 1,
+    });
     await jobs.runner.drain();
 
     const done = await getExportJson(user, id);
-    expect(done).toMatchObject({ id, task_id: created.body.task_id, status: "completed", attempts: 2, records_count: 5, error_message: null });
+    expect(done).toMatchObject({
+      id,
+      task_id: created.body.task_id,
+      status: "completed",
+      attempts: 2,
+      records_count: 5,
+      error_message: null,
+    });
     const list = await (await callRoute("GET", `/api/exports?project_id=${project.id}`, { as: user })).json();
     expect(list.total).toBe(1);
   });

@@ -41,7 +41,14 @@ describe("user errors are final at once", () => {
     await jobs.runner.enqueue(job);
     await jobs.runner.drain();
     const exp = await getExportJson(user, id);
-    expect(exp).toMatchObject({ status: "failed", error_kind: "user", attempts: 1, progress_step: "Failed", download_url: null, file_key: null });
+    expect(exp).toMatchObject({
+      status: "failed",
+      error_kind: "user",
+      attempts: 1,
+      progress_step: "Failed",
+      download_url: null,
+      file_key: null,
+    });
     expect(exp.error_message).toBe('The document this export was made from no longer exists in project "Test Construction Project".');
     expect(await eventTypes(user, id)).toEqual(["created", "started", "failed"]);
     expect(filesIn(jobs.storage.dir)).toEqual([]);
@@ -74,7 +81,9 @@ describe("user errors are final at once", () => {
       await jobs.runner.drain();
       const exp = await getExportJson(user, id);
       expect(exp).toMatchObject({ status: "failed", error_kind: "user", attempts: 1 });
-      expect(exp.error_message).toMatch(/PDF exports are limited to 6 measurements; this source has 10\. Export it as CSV or Excel instead\./);
+      expect(exp.error_message).toMatch(
+        /PDF exports are limited to 6 measurements; this source has 10\. Export it as CSV or Excel instead\./,
+      );
     } finally {
       undo();
     }
@@ -149,7 +158,13 @@ describe("system errors are retried with backoff", () => {
         attempts: 1,
       });
       await jobs.runner.drain();
-      expect(await getExportJson(user, id)).toMatchObject({ status: "completed", attempts: 2, error_message: null, error_kind: null, records_count: 5 });
+      expect(await getExportJson(user, id)).toMatchObject({
+        status: "completed",
+        attempts: 2,
+        error_message: null,
+        error_kind: null,
+        records_count: 5,
+      });
     } finally {
       undo();
     }
@@ -221,7 +236,11 @@ describe("stalled exports", () => {
 
     const swept = await sweepStalled();
     expect(swept.requeued).toContainEqual({ id, userId: user.id });
-    expect(await getExportJson(user, id)).toMatchObject({ status: "pending", error_kind: "timeout", error_message: expect.stringContaining("stopped making progress") });
+    expect(await getExportJson(user, id)).toMatchObject({
+      status: "pending",
+      error_kind: "timeout",
+      error_message: expect.stringContaining("stopped making progress"),
+    });
 
     await jobs.runner.enqueue(job);
     await jobs.runner.drain();
@@ -254,23 +273,26 @@ describe("stalled exports", () => {
     await updateExportRow(id, { status: "cancelled" });
   });
 
-  it.skipIf(!isEmbedded)("at start-up the embedded runner takes over every export a dead process left processing, and the pending ones", async () => {
-    const user = await createTestUser();
-    const a = await jobs.pendingExport(user, { format: "csv" });
-    const b = await jobs.pendingExport(user, { format: "json" });
-    expect(await start(a.id)).toBe(true); // heartbeat still fresh: only the restart knows its owner is gone
+  it.skipIf(!isEmbedded)(
+    "at start-up the embedded runner takes over every export a dead process left processing, and the pending ones",
+    async () => {
+      const user = await createTestUser();
+      const a = await jobs.pendingExport(user, { format: "csv" });
+      const b = await jobs.pendingExport(user, { format: "json" });
+      expect(await start(a.id)).toBe(true); // heartbeat still fresh: only the restart knows its owner is gone
 
-    const fresh = installRunner(new InlineRunner(2, 2));
-    try {
-      await fresh.start();
-      await fresh.drain();
-    } finally {
-      await fresh.stop();
-      installRunner(jobs.runner);
-    }
-    expect(await getExportJson(user, a.id)).toMatchObject({ status: "completed", attempts: 2 });
-    expect(await getExportJson(user, b.id)).toMatchObject({ status: "completed", attempts: 1 });
-  });
+      const fresh = installRunner(new InlineRunner(2, 2));
+      try {
+        await fresh.start();
+        await fresh.drain();
+      } finally {
+        await fresh.stop();
+        installRunner(jobs.runner);
+      }
+      expect(await getExportJson(user, a.id)).toMatchObject({ status: "completed", attempts: 2 });
+      expect(await getExportJson(user, b.id)).toMatchObject({ status: "completed", attempts: 1 });
+    },
+  );
 });
 
 describe("retention", () => {
@@ -287,7 +309,13 @@ describe("retention", () => {
     await cleanupExpired();
 
     const after = await getExportJson(user, old);
-    expect(after).toMatchObject({ status: "expired", progress_step: "Expired", download_url: null, file_key: before.file_key, file_size: before.file_size });
+    expect(after).toMatchObject({
+      status: "expired",
+      progress_step: "Expired",
+      download_url: null,
+      file_key: before.file_key,
+      file_size: before.file_size,
+    });
     expect(await jobs.storage.head(before.file_key)).toBeNull();
     const events = await eventsOf(user, old);
     expect(events.at(-1)).toMatchObject({ type: "expired", data: { expires_at: expiresAt.toISOString() } });

@@ -20,14 +20,22 @@ async function exportIn(status: ExportStatus) {
 async function state(id: string) {
   const db = await getDb();
   const [row] = await db.select({ status: exports.status, step: exports.progressStep }).from(exports).where(eq(exports.id, id));
-  const events = await db.select({ type: exportEvents.type, data: exportEvents.data }).from(exportEvents).where(eq(exportEvents.exportId, id));
+  const events = await db
+    .select({ type: exportEvents.type, data: exportEvents.data })
+    .from(exportEvents)
+    .where(eq(exportEvents.exportId, id));
   return { status: row?.status, step: row?.step, events };
 }
 
 describe("transition()", () => {
   it("writes the status and its event in one transaction", async () => {
     const row = await exportIn("completed");
-    const moved = await transition(await getDb(), row.id, { from: ["completed"], to: "expired", set: { progressStep: "Expired" }, event: { type: "expired", data: { why: "test" } } });
+    const moved = await transition(await getDb(), row.id, {
+      from: ["completed"],
+      to: "expired",
+      set: { progressStep: "Expired" },
+      event: { type: "expired", data: { why: "test" } },
+    });
     expect(moved?.status).toBe("expired");
     expect(await state(row.id)).toEqual({ status: "expired", step: "Expired", events: [{ type: "expired", data: { why: "test" } }] });
   });
@@ -43,7 +51,12 @@ describe("transition()", () => {
     const row = await exportIn("completed");
     const db = await getDb();
     // An event type the database refuses: the insert fails after the update, and both roll back.
-    const bad = transition(db, row.id, { from: ["completed"], to: "expired", set: { progressStep: "Expired" }, event: { type: "no-such-event" as never } });
+    const bad = transition(db, row.id, {
+      from: ["completed"],
+      to: "expired",
+      set: { progressStep: "Expired" },
+      event: { type: "no-such-event" as never },
+    });
     await expect(bad).rejects.toThrow();
     expect(await state(row.id)).toEqual({ status: "completed", step: null, events: [] });
   });

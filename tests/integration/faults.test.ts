@@ -36,10 +36,14 @@ afterEach(() => {
 });
 
 async function settled(user: Awaited<ReturnType<typeof createTestUser>>, id: string) {
-  return until(async () => {
-    const e = await getExportJson(user, id);
-    return ["completed", "failed", "cancelled"].includes(e.status) ? e : undefined;
-  }, `export ${id} to settle`, 60_000);
+  return until(
+    async () => {
+      const e = await getExportJson(user, id);
+      return ["completed", "failed", "cancelled"].includes(e.status) ? e : undefined;
+    },
+    `export ${id} to settle`,
+    60_000,
+  );
 }
 
 function tryMountTmpfs(sizeKb: number): string | null {

@@ -14,7 +14,13 @@ describe("GET /api/health", () => {
     const res = await callRoute("GET", "/api/health");
     expect(res.status).toBe(200);
     const body = await res.json();
-    expect(body).toMatchObject({ status: "ok", node: process.versions.node, database: { ok: true }, storage: { ok: true }, auth: { ok: true } });
+    expect(body).toMatchObject({
+      status: "ok",
+      node: process.versions.node,
+      database: { ok: true },
+      storage: { ok: true },
+      auth: { ok: true },
+    });
     expect(body.failing).toBeUndefined();
   });
 
@@ -24,6 +30,11 @@ describe("GET /api/health", () => {
     cleanup = () => storage.cleanup();
     const res = await callRoute("GET", "/api/health");
     expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: "degraded", failing: ["storage"], storage: { ok: false, detail: "EACCES: permission denied" }, database: { ok: true } });
+    expect(await res.json()).toMatchObject({
+      status: "degraded",
+      failing: ["storage"],
+      storage: { ok: false, detail: "EACCES: permission denied" },
+      database: { ok: true },
+    });
   });
 });

@@ -50,7 +50,11 @@ const mutatedImport = fc
       ["documents", 0, "pages", 1, "measurements", 1, "geometry", "points", 0, "x"],
       ["documents", 0, "pages", 1, "measurements", 0, "condition"],
     ),
-    fc.oneof(fc.jsonValue(), fc.string({ maxLength: 50 }), fc.constantFrom("NaN", "Infinity", "-Infinity", "1e400", "\u0000", "=cmd|' /C calc'!A0")),
+    fc.oneof(
+      fc.jsonValue(),
+      fc.string({ maxLength: 50 }),
+      fc.constantFrom("NaN", "Infinity", "-Infinity", "1e400", "\u0000", "=cmd|' /C calc'!A0"),
+    ),
   )
   .map(([path, value]) => {
     const body = specExampleProject() as Record<string, unknown>;
@@ -91,10 +95,10 @@ describe("project import under hostile input", () => {
       "",
       "null",
       "[]",
-      "{\"name\": NaN}",
-      "{\"name\": Infinity}",
+      '{"name": NaN}',
+      '{"name": Infinity}',
       "[".repeat(100_000) + "]".repeat(100_000),
-      "{\"a\":".repeat(50_000) + "1" + "}".repeat(50_000),
+      '{"a":'.repeat(50_000) + "1" + "}".repeat(50_000),
       new Uint8Array([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
       "\uFEFF{}",
     ];
@@ -109,12 +113,32 @@ describe("project import under hostile input", () => {
 });
 
 describe("export creation under hostile input", () => {
-  const formats = fc.oneof(fc.constantFrom("csv", "excel", "xlsx", "pdf", "json", "ost", "CSV", " csv ", "docx", "", "__proto__", "constructor", "toString"), fc.string({ maxLength: 20 }), fc.jsonValue());
+  const formats = fc.oneof(
+    fc.constantFrom("csv", "excel", "xlsx", "pdf", "json", "ost", "CSV", " csv ", "docx", "", "__proto__", "constructor", "toString"),
+    fc.string({ maxLength: 20 }),
+    fc.jsonValue(),
+  );
   const options = fc.oneof(
     fc.constant(undefined),
     fc.dictionary(
-      fc.constantFrom("include_unverified", "include_costs", "condition_ids", "timezone", "bom", "delimiter", "page_size", "orientation", "pretty", "colour", "__proto__", "constructor"),
-      fc.oneof(fc.jsonValue(), fc.constantFrom("Europe/Paris", "Mars/Olympus", "tab", ";", "a4", [], ["not-a-uuid"], ["00000000-0000-4000-8000-000000000000"])),
+      fc.constantFrom(
+        "include_unverified",
+        "include_costs",
+        "condition_ids",
+        "timezone",
+        "bom",
+        "delimiter",
+        "page_size",
+        "orientation",
+        "pretty",
+        "colour",
+        "__proto__",
+        "constructor",
+      ),
+      fc.oneof(
+        fc.jsonValue(),
+        fc.constantFrom("Europe/Paris", "Mars/Olympus", "tab", ";", "a4", [], ["not-a-uuid"], ["00000000-0000-4000-8000-000000000000"]),
+      ),
       { maxKeys: 4 },
     ),
     fc.jsonValue(),
@@ -122,7 +146,14 @@ describe("export creation under hostile input", () => {
   const names = fc.oneof(
     fc.constant(undefined),
     fc.string({ maxLength: 250 }),
-    fc.constantFrom("x\r\nSet-Cookie: a=b", 'a"; filename="evil.exe', "../../etc/passwd", "<script>alert(1)</script>", "Plan d'étage – Ω 平面図", "\u0000"),
+    fc.constantFrom(
+      "x\r\nSet-Cookie: a=b",
+      'a"; filename="evil.exe',
+      "../../etc/passwd",
+      "<script>alert(1)</script>",
+      "Plan d'étage – Ω 平面図",
+      "\u0000",
+    ),
   );
 
   it("answers every body with 202/200 or a 4xx, and creates an export only when it says so", async () => {
@@ -147,7 +178,10 @@ describe("export creation under hostile input", () => {
   it("answers any list query string with 200 or 422", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.constantFrom("status", "format", "type", "project_id", "document_id", "q", "limit", "cursor", "x"), fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("0", "101", "-1", "1e3", "%", "\\", "_", "completed", "xlsx"))),
+        fc.dictionary(
+          fc.constantFrom("status", "format", "type", "project_id", "document_id", "q", "limit", "cursor", "x"),
+          fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("0", "101", "-1", "1e3", "%", "\\", "_", "completed", "xlsx")),
+        ),
         async (query) => {
           const qs = new URLSearchParams(query).toString();
           const res = await callRoute("GET", `/api/exports?${qs}`, { as: user });

@@ -117,7 +117,12 @@ describe("generate-export on the real pipeline", () => {
 
     const first = await engine(id, user.id).execute();
     expect(first.error).toMatchObject({ name: "Error", message: "read ECONNRESET" });
-    expect(await readExport(user, id)).toMatchObject({ status: "pending", progress_step: "Waiting to retry", error_kind: "system", attempts: 1 });
+    expect(await readExport(user, id)).toMatchObject({
+      status: "pending",
+      progress_step: "Waiting to retry",
+      error_kind: "system",
+      attempts: 1,
+    });
 
     // Inngest retries only the failed step (attempt 1; start is replayed), then runs finish at attempt 0.
     const { result, error } = await engine(id, user.id, { replay: startDone, attempts: [1] }).execute();
@@ -158,7 +163,12 @@ describe("generate-export on the real pipeline", () => {
     const { error } = await engine(id, user.id).execute();
     expect(error).toMatchObject({ name: "NonRetriableError", message: "The document of this export was deleted." });
     const failed = await readExport(user, id);
-    expect(failed).toMatchObject({ status: "failed", error_kind: "user", error_message: "The document of this export was deleted.", attempts: 1 });
+    expect(failed).toMatchObject({
+      status: "failed",
+      error_kind: "user",
+      error_message: "The document of this export was deleted.",
+      attempts: 1,
+    });
 
     // Inngest then calls onFailure with the final error: the recorded failure stands.
     await markFailedFromEvent({ event: failureEvent(id, user.id), error: new Error("The document of this export was deleted.") });
@@ -170,7 +180,10 @@ describe("generate-export on the real pipeline", () => {
     const id = await requestCsvExport(user);
     await startStep(id); // claimed, then e.g. finish kept failing until Inngest gave up
 
-    await markFailedFromEvent({ event: failureEvent(id, user.id), error: new Error("connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap") });
+    await markFailedFromEvent({
+      event: failureEvent(id, user.id),
+      error: new Error("connect ECONNREFUSED 127.0.0.1:5432\n    at TCPConnectWrap"),
+    });
 
     expect(await readExport(user, id)).toMatchObject({
       status: "failed",

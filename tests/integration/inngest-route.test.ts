@@ -50,7 +50,9 @@ describe("/api/inngest in dev mode (INNGEST_DEV=1)", () => {
       triggers: [{ event: "exports/export.requested" }],
       concurrency: [{ key: "event.data.userId", limit: 2 }],
       cancel: [{ event: "exports/export.cancelled", if: "event.data.exportId == async.data.exportId" }],
-      steps: { step: { retries: { attempts: 2 }, runtime: { url: expect.stringContaining("/api/inngest?fnId=takeoff-exports-generate-export") } } },
+      steps: {
+        step: { retries: { attempts: 2 }, runtime: { url: expect.stringContaining("/api/inngest?fnId=takeoff-exports-generate-export") } },
+      },
     });
     expect(byId["takeoff-exports-cleanup-expired-exports"].triggers).toEqual([{ cron: "0 * * * *" }]);
     expect(byId["takeoff-exports-sweep-stalled-exports"].triggers).toEqual([{ cron: "* * * * *" }]);
@@ -65,7 +67,12 @@ describe("/api/inngest in cloud mode", () => {
     expect(introspection.status).toBe(401);
 
     const step = await callRoute("POST", "/api/inngest?fnId=takeoff-exports-generate-export&stepId=step", {
-      body: { event: { name: "exports/export.requested", data: { exportId: "x", userId: "y" } }, events: [], steps: {}, ctx: { run_id: "r", attempt: 0 } },
+      body: {
+        event: { name: "exports/export.requested", data: { exportId: "x", userId: "y" } },
+        events: [],
+        steps: {},
+        ctx: { run_id: "r", attempt: 0 },
+      },
     });
     expect(step.status).toBe(401);
   });

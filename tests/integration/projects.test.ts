@@ -31,7 +31,9 @@ describe("project import and browsing", () => {
     const other = await createTestUser();
     const project = await createTestProject(owner);
     const mine = await (await callRoute("GET", "/api/projects", { as: owner })).json();
-    expect(mine.projects).toEqual([expect.objectContaining({ id: project.id, documents_count: 1, conditions_count: 2, measurements_count: 5 })]);
+    expect(mine.projects).toEqual([
+      expect.objectContaining({ id: project.id, documents_count: 1, conditions_count: 2, measurements_count: 5 }),
+    ]);
     const theirs = await (await callRoute("GET", "/api/projects", { as: other })).json();
     expect(theirs.projects).toEqual([]);
     const foreign = await callRoute("GET", `/api/projects/${project.id}`, { as: other });
@@ -72,7 +74,11 @@ describe("project import and browsing", () => {
 
   it("answers malformed JSON with 400, no credentials with 401, a malformed id with 404", async () => {
     const user = await createTestUser();
-    const bad = await callRoute("POST", "/api/projects", { as: user, rawBody: "{not json", headers: { "content-type": "application/json" } });
+    const bad = await callRoute("POST", "/api/projects", {
+      as: user,
+      rawBody: "{not json",
+      headers: { "content-type": "application/json" },
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.code).toBe("invalid_json");
     const wrongType = await callRoute("POST", "/api/projects", { as: user, rawBody: "name=x", headers: { "content-type": "text/plain" } });

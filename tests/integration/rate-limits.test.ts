@@ -13,7 +13,10 @@ describe("rate limits", () => {
     const user = await createTestUser();
     const ip = nextClientIp();
     const attempt = (from: string) =>
-      callRoute("POST", "/api/auth/sign-in/email", { body: { email: user.email, password: "wrong-password" }, headers: { origin: "http://localhost:3000", "x-forwarded-for": from } });
+      callRoute("POST", "/api/auth/sign-in/email", {
+        body: { email: user.email, password: "wrong-password" },
+        headers: { origin: "http://localhost:3000", "x-forwarded-for": from },
+      });
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) statuses.push((await attempt(ip)).status);
     expect(statuses.slice(0, 5).every((s) => s === 401)).toBe(true);

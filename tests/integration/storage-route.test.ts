@@ -79,7 +79,9 @@ describe("signed storage URLs", () => {
     const { url } = await storedFile(10, "Plan-d'étage.csv");
     const res = await callRoute("GET", url);
     expect(res.status).toBe(200);
-    expect(res.headers.get("content-disposition")).toBe(`attachment; filename="Plan-d'etage.csv"; filename*=UTF-8''Plan-d%27%C3%A9tage.csv`);
+    expect(res.headers.get("content-disposition")).toBe(
+      `attachment; filename="Plan-d'etage.csv"; filename*=UTF-8''Plan-d%27%C3%A9tage.csv`,
+    );
   });
 
   it("streams a multi-megabyte file intact", async () => {
@@ -103,7 +105,14 @@ describe("signed storage URLs", () => {
     ["filename", (u: string) => withParam(u, "filename", "other.csv")],
     ["type", (u: string) => withParam(u, "type", "text/html")],
     ["signature", (u: string) => withParam(u, "signature", flipLastHexDigit(new URL(u).searchParams.get("signature")!))],
-    ["signature (missing)", (u: string) => { const x = new URL(u); x.searchParams.delete("signature"); return x.toString(); }],
+    [
+      "signature (missing)",
+      (u: string) => {
+        const x = new URL(u);
+        x.searchParams.delete("signature");
+        return x.toString();
+      },
+    ],
     ["signature (not hex)", (u: string) => withParam(u, "signature", "zz".repeat(32))],
     ["expires (not a number)", (u: string) => withParam(u, "expires", "9999999999.5")],
     ["a duplicated parameter", (u: string) => `${u}&filename=evil.html`],

@@ -25,7 +25,17 @@ describe("logger", () => {
     });
     spy.mockRestore();
     const out = lines.join("");
-    for (const secret of ["tk_supersecretkey", "abc123", "hunter22", "deadbeef", "tk_other", "0123456789abcdef0123456789abcdef", "pgpassword42", "tk_inline_secret"]) expect(out).not.toContain(secret);
+    for (const secret of [
+      "tk_supersecretkey",
+      "abc123",
+      "hunter22",
+      "deadbeef",
+      "tk_other",
+      "0123456789abcdef0123456789abcdef",
+      "pgpassword42",
+      "tk_inline_secret",
+    ])
+      expect(out).not.toContain(secret);
     expect(out).toContain("a@b.c");
     expect(JSON.parse(out.trim()).headers.authorization).toBe("[redacted]");
   });

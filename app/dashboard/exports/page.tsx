@@ -30,7 +30,10 @@ export default async function ExportsPage({ searchParams }: { searchParams: Prom
 
   return (
     <div className="space-y-6">
-      <PageHeader title="Exports" description="Your export files and their history. Files are kept for a limited time; download them before they expire." />
+      <PageHeader
+        title="Exports"
+        description="Your export files and their history. Files are kept for a limited time; download them before they expire."
+      />
       <SWRConfig value={{ fallback: firstPage ? { [listKey(filters)]: firstPage } : {} }}>
         <ExportsView stats={stats} sources={sources} suggestions={suggestions} />
       </SWRConfig>

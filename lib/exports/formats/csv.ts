@@ -5,7 +5,18 @@ import { remembered, TextOutput } from "./text-output";
 import { end, write } from "./writes";
 import type { Renderer } from "./types";
 
-export const CSV_HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];
+export const CSV_HEADER = [
+  "Condition",
+  "Page",
+  "Sheet Number",
+  "Geometry Type",
+  "Quantity",
+  "Unit",
+  "Coordinates",
+  "Verified",
+  "AI Generated",
+  "Notes",
+];
 
 const EOL = "\r\n";
 const QUOTES = /"/g;

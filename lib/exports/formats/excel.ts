@@ -25,7 +25,12 @@ const FMT = {
   integer: "0",
 } as const;
 
-const HEADER_STYLE: CellStyle = { font: { bold: true, color: "FF1F2937" }, fill: "FFE5E7EB", borderBottom: "FF9CA3AF", verticalAlign: "center" };
+const HEADER_STYLE: CellStyle = {
+  font: { bold: true, color: "FF1F2937" },
+  fill: "FFE5E7EB",
+  borderBottom: "FF9CA3AF",
+  verticalAlign: "center",
+};
 const TITLE_FONT: Font = { bold: true, size: 16 };
 const SUBTITLE_FONT: Font = { bold: true, size: 13 };
 const NOTE_FONT: Font = { italic: true, color: "FF6B7280" };
@@ -180,7 +185,15 @@ async function writeSummary({ source, options, text, sheet, showCosts }: Render,
   w.row([text(provenanceLine(source, options.timezone))], { font: NOTE_FONT });
   w.header();
   for (const c of source.conditions) {
-    const row: CellValue[] = [text(c.name), c.measurementType, text(c.unit), c.totalQuantity, c.measurementCount, text(c.category), text(c.scope)];
+    const row: CellValue[] = [
+      text(c.name),
+      c.measurementType,
+      text(c.unit),
+      c.totalQuantity,
+      c.measurementCount,
+      text(c.category),
+      text(c.scope),
+    ];
     if (showCosts) {
       const k = c.costs;
       row.push(k?.unit_cost ?? null, k?.material_cost ?? null, k?.labor_cost ?? null, k?.total_cost ?? null, k?.total_with_markup ?? null);
@@ -191,7 +204,20 @@ async function writeSummary({ source, options, text, sheet, showCosts }: Render,
     const first = 5;
     const last = 4 + source.conditions.length;
     const total = source.conditions.reduce((s, c) => s + (c.costs?.total_with_markup ?? 0), 0);
-    const row: CellValue[] = ["PROJECT TOTAL", null, null, null, null, null, null, null, null, null, null, { formula: `SUM(L${first}:L${last})`, result: total }];
+    const row: CellValue[] = [
+      "PROJECT TOTAL",
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      null,
+      { formula: `SUM(L${first}:L${last})`, result: total },
+    ];
     w.row(row, { font: TOTAL_FONT, filterEnd: true });
   }
   await w.close();
@@ -235,7 +261,15 @@ async function writeConditionSheets(r: Render, rows: TwoPassProgress): Promise<n
         current.part++;
         current.writer = await open(condition, current.part);
       }
-      current.writer.row([m.pageNumber, text(m.sheetNumber), m.geometryType, m.quantity, text(m.unit), m.isVerified ? "Yes" : "No", text(m.notes)]);
+      current.writer.row([
+        m.pageNumber,
+        text(m.sheetNumber),
+        m.geometryType,
+        m.quantity,
+        text(m.unit),
+        m.isVerified ? "Yes" : "No",
+        text(m.notes),
+      ]);
       records++;
     }
     await current?.writer.settle();
@@ -401,7 +435,8 @@ class SheetWriter {
     const title = this.sheet.rowNumber < this.headerRow - 1;
     let styles = title ? NO_STYLES : this.dataStyles;
     // Styled rows are rare (titles, totals): their styles are looked up per row.
-    if (style.font) styles = this.columns.map((c) => this.book.style(title || !c.numFmt ? { font: style.font } : { numFmt: c.numFmt, font: style.font }));
+    if (style.font)
+      styles = this.columns.map((c) => this.book.style(title || !c.numFmt ? { font: style.font } : { numFmt: c.numFmt, font: style.font }));
     this.sheet.row(values, styles, style.height);
     if (!style.filterEnd && this.sheet.rowNumber > this.headerRow) this.lastDataRow = this.sheet.rowNumber;
   }

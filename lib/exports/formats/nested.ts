@@ -35,7 +35,7 @@ export async function writeNestedByCondition(source: ExportSource, out: Writable
     }
   };
   for await (const batch of source.measurements()) {
-    for (let i = 0; i < batch.length; ) {
+    for (let i = 0; i < batch.length;) {
       const { conditionId } = batch[i];
       const target = position.get(conditionId);
       if (target === undefined) {

@@ -9,7 +9,15 @@ import { remembered } from "./text-output";
 import { end, write } from "./writes";
 import type { Renderer, SourceCondition, SourceMeasurement } from "./types";
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\r": "&#13;", "\n": "&#10;", "\t": "&#9;" };
+const ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "\r": "&#13;",
+  "\n": "&#10;",
+  "\t": "&#9;",
+};
 
 /** Element text: markup characters escaped; CR kept as a reference so parsers do not fold it. */
 const escapeText = (s: string) => s.replace(/[&<>\r]/g, (c) => ESCAPES[c]);

@@ -60,9 +60,7 @@ export function displayTime(date: Date, timeZone: string): string {
 
 /** `document "Structural Set.pdf"` or `project "Test Construction Project"`. */
 export function sourceLabel(source: ExportSource): string {
-  return source.type === "document" && source.document
-    ? `document "${source.document.name}"`
-    : `project "${source.project.name}"`;
+  return source.type === "document" && source.document ? `document "${source.document.name}"` : `project "${source.project.name}"`;
 }
 
 /** The provenance line of Excel Summary A3 and the PDF footer. */

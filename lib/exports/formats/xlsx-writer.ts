@@ -107,7 +107,7 @@ const BUILTIN_NUMFMT: Record<string, number> = { General: 0, "0": 1, "0.00": 2, 
 
 /** Collects the styles a workbook uses; `id()` gives the index a cell refers to. */
 class StyleSheet {
-  private readonly fonts = ["<font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"];
+  private readonly fonts = ['<font><sz val="11"/><name val="Calibri"/><family val="2"/></font>'];
   private readonly fills = ['<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>'];
   private readonly borders = ["<border><left/><right/><top/><bottom/><diagonal/></border>"];
   private readonly numFmts = new Map<string, number>();
@@ -145,9 +145,14 @@ class StyleSheet {
   private xf(style: CellStyle): string {
     const numFmtId = style.numFmt ? this.numFmtId(style.numFmt) : 0;
     const fontId = style.font ? index(this.fonts, fontXml(style.font)) : 0;
-    const fillId = style.fill ? index(this.fills, `<fill><patternFill patternType="solid"><fgColor rgb="${style.fill}"/></patternFill></fill>`) : 0;
+    const fillId = style.fill
+      ? index(this.fills, `<fill><patternFill patternType="solid"><fgColor rgb="${style.fill}"/></patternFill></fill>`)
+      : 0;
     const borderId = style.borderBottom
-      ? index(this.borders, `<border><left/><right/><top/><bottom style="thin"><color rgb="${style.borderBottom}"/></bottom><diagonal/></border>`)
+      ? index(
+          this.borders,
+          `<border><left/><right/><top/><bottom style="thin"><color rgb="${style.borderBottom}"/></bottom><diagonal/></border>`,
+        )
       : 0;
     const apply =
       (numFmtId ? ' applyNumberFormat="1"' : "") +
@@ -443,7 +448,9 @@ function workbookXml(sheets: SheetEntry[]): string {
   // Excel records each autofilter range as a hidden name as well, and expects it.
   const filters = sheets
     .map((s, i) =>
-      s.filter ? `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">${escapeXml(`${quotedSheet(s.name)}!${s.filter}`)}</definedName>` : "",
+      s.filter
+        ? `<definedName name="_xlnm._FilterDatabase" localSheetId="${i}" hidden="1">${escapeXml(`${quotedSheet(s.name)}!${s.filter}`)}</definedName>`
+        : "",
     )
     .join("");
   return (

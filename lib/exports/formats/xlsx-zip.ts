@@ -47,7 +47,8 @@ export const POOLED_CHUNKS = INPUT_BUFFER / CHUNK_BYTES + 2;
 
 const CLOSED = () => new Error("The output stream was closed before the export was written.");
 
-const TOO_LARGE = () => new Error("The workbook is larger than 4 GiB, which this writer cannot store (no ZIP64). Export fewer rows or use CSV.");
+const TOO_LARGE = () =>
+  new Error("The workbook is larger than 4 GiB, which this writer cannot store (no ZIP64). Export fewer rows or use CSV.");
 
 type Written = { name: Buffer; offset: number; crc: number; compressed: number; size: number };
 
@@ -237,7 +238,8 @@ export class ZipEntry {
 
   /** Adds text, encoded as UTF-8 into pooled buffers; await ready() now and then. */
   append(text: string): void {
-    if (this.chunk && text.length * 3 > this.chunk.length - this.used && Buffer.byteLength(text) > this.chunk.length - this.used) this.flush();
+    if (this.chunk && text.length * 3 > this.chunk.length - this.used && Buffer.byteLength(text) > this.chunk.length - this.used)
+      this.flush();
     if (text.length * 3 > CHUNK_BYTES && Buffer.byteLength(text) > CHUNK_BYTES) {
       this.write(Buffer.from(text, "utf8"));
       return;

@@ -20,7 +20,9 @@ import { fail } from "./stages";
  * `timeout` after its last attempt. `includeAllProcessing` treats every
  * processing export as stalled (embedded start-up: no other process can own one).
  */
-export async function sweepStalled(opts: { includeAllProcessing?: boolean } = {}): Promise<{ requeued: { id: string; userId: string }[]; failed: string[] }> {
+export async function sweepStalled(
+  opts: { includeAllProcessing?: boolean } = {},
+): Promise<{ requeued: { id: string; userId: string }[]; failed: string[] }> {
   const db = await getDb();
   const cutoff = new Date(Date.now() - env.EXPORT_STALL_SECONDS * 1000);
   const stalled = await db

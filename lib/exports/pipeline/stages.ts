@@ -35,7 +35,6 @@ export type StoredFile = {
   warnings: string[];
 };
 
-
 export function storageKeyFor(row: Pick<ExportRow, "projectId" | "id" | "format">): string {
   return `exports/${row.projectId}/${row.id}.${RENDERERS[row.format].extension}`;
 }
@@ -94,7 +93,13 @@ export async function renderAndUpload(exportId: string, opts: { signal?: AbortSi
   return readExportSource(input, (source) => renderWith(db, row, source, input.options, opts));
 }
 
-async function renderWith(db: Db, row: ExportRow, source: ExportSource, options: NormalisedOptions, opts: { signal?: AbortSignal }): Promise<StoredFile> {
+async function renderWith(
+  db: Db,
+  row: ExportRow,
+  source: ExportSource,
+  options: NormalisedOptions,
+  opts: { signal?: AbortSignal },
+): Promise<StoredFile> {
   const exportId = row.id;
   const renderer = RENDERERS[row.format];
   if (row.format === "pdf" && source.rowsTotal > env.PDF_MAX_ROWS) {
@@ -153,7 +158,10 @@ async function renderWith(db: Db, row: ExportRow, source: ExportSource, options:
 }
 
 async function assertSourceStillExists(db: Db, row: ExportRow) {
-  const [project] = await db.select({ id: projects.id }).from(projects).where(and(eq(projects.id, row.projectId), eq(projects.userId, row.userId)));
+  const [project] = await db
+    .select({ id: projects.id })
+    .from(projects)
+    .where(and(eq(projects.id, row.projectId), eq(projects.userId, row.userId)));
   if (!project) throw userError("The project was deleted while the export was running.");
   if (row.documentId) {
     const [doc] = await db.select({ id: documents.id }).from(documents).where(eq(documents.id, row.documentId));
@@ -201,7 +209,11 @@ export async function finish(exportId: string, file: StoredFile): Promise<boolea
       },
       event: (row) => ({
         type: "completed",
-        data: { file_size: file.fileSize, records: file.records, duration_ms: row.startedAt ? now.getTime() - row.startedAt.getTime() : null },
+        data: {
+          file_size: file.fileSize,
+          records: file.records,
+          duration_ms: row.startedAt ? now.getTime() - row.startedAt.getTime() : null,
+        },
       }),
     });
   });
@@ -222,7 +234,13 @@ export async function fail(exportId: string, err: unknown, opts: { final: boolea
   const row = await transition(db, exportId, {
     from: ACTIVE_STATUSES,
     to: opts.final ? "failed" : "pending",
-    set: { errorMessage: message, errorKind: kind, progressStep: opts.final ? "Failed" : "Waiting to retry", heartbeatAt: null, updatedAt: now },
+    set: {
+      errorMessage: message,
+      errorKind: kind,
+      progressStep: opts.final ? "Failed" : "Waiting to retry",
+      heartbeatAt: null,
+      updatedAt: now,
+    },
     event: (updated) => ({
       type: opts.final ? "failed" : "retried",
       data: { message, kind, attempt: updated.attempts, automatic: !opts.final },
@@ -259,4 +277,3 @@ export function pdfCapMessage(rows: number): string {
     `Export it as CSV or Excel instead.`
   );
 }
-

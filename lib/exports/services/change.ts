@@ -26,7 +26,8 @@ export async function patchExport({ userId, id, patch }: ExportRef & { patch: { 
   const db = await dbOr(dbIn);
   const current = await findOwned(db, { userId, id });
   // A renamed export downloads under its new name (the stored object keeps its key).
-  const fileName = patch.name !== undefined && current.fileName ? sanitizeFileName(patch.name, RENDERERS[current.format].extension) : undefined;
+  const fileName =
+    patch.name !== undefined && current.fileName ? sanitizeFileName(patch.name, RENDERERS[current.format].extension) : undefined;
   const [row] = await db
     .update(exports)
     .set({
@@ -87,10 +88,16 @@ export async function retryExport({ userId, id, meta = {} }: ChangeInput, dbIn?:
       to: "pending",
       where: eq(exports.userId, userId),
       set: { ...FRESH_RUN, warnings: [] },
-      event: { type: "retried", data: { from: current.status, previous_error: current.errorMessage, manual: true }, ip: meta.ip, userAgent: meta.userAgent },
+      event: {
+        type: "retried",
+        data: { from: current.status, previous_error: current.errorMessage, manual: true },
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      },
     });
   });
-  if (!row) throw new DomainError("invalid_state", `Only failed, cancelled or expired exports can be retried; this one is ${current.status}.`);
+  if (!row)
+    throw new DomainError("invalid_state", `Only failed, cancelled or expired exports can be retried; this one is ${current.status}.`);
   await getRunner().enqueue({ id: row.id, userId, attempt: row.attempts + 1 });
   return withUrl(row);
 }

@@ -141,12 +141,22 @@ export async function createExport(
 
   if (format === "pdf") {
     const rows = await countRows(db, source, options);
-    if (rows > env.PDF_MAX_ROWS) throw new DomainError("validation_failed", pdfCapMessage(rows), [{ path: "format", message: "over the PDF row cap" }]);
+    if (rows > env.PDF_MAX_ROWS)
+      throw new DomainError("validation_failed", pdfCapMessage(rows), [{ path: "format", message: "over the PDF row cap" }]);
   }
 
   const requestHash = crypto
     .createHash("sha256")
-    .update(JSON.stringify({ s: input.source.type, id: source.documentId ?? source.projectId, format, options, name: body.name ?? null, description: body.description ?? null }))
+    .update(
+      JSON.stringify({
+        s: input.source.type,
+        id: source.documentId ?? source.projectId,
+        format,
+        options,
+        name: body.name ?? null,
+        description: body.description ?? null,
+      }),
+    )
     .digest("hex");
 
   const outcome = await db.transaction(async (tx) => {
@@ -159,9 +169,11 @@ export async function createExport(
         .where(and(eq(exports.userId, userId), eq(exports.idempotencyKey, input.idempotencyKey)));
       if (prior && Date.now() - prior.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS) {
         if (prior.requestHash !== requestHash) {
-          throw new DomainError("idempotency_key_reused", "This Idempotency-Key was already used with a different request. Use a new key for a new export.", [
-            { path: "Idempotency-Key", message: "reused with a different body" },
-          ]);
+          throw new DomainError(
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used with a different request. Use a new key for a new export.",
+            [{ path: "Idempotency-Key", message: "reused with a different body" }],
+          );
         }
         return { kind: "replay" as const, row: prior };
       }

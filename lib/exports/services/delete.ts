@@ -23,7 +23,14 @@ export async function deleteExport({ userId, id, meta = {} }: ExportRef & { meta
       .where(and(eq(exports.id, current.id), eq(exports.userId, userId)))
       .returning();
     if (row) {
-      await recordEvent(tx, { exportId: row.id, userId, type: "deleted", data: { status: row.status, file_key: row.fileKey }, ip: meta.ip, userAgent: meta.userAgent });
+      await recordEvent(tx, {
+        exportId: row.id,
+        userId,
+        type: "deleted",
+        data: { status: row.status, file_key: row.fileKey },
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      });
     }
     return row;
   });
@@ -37,7 +44,10 @@ export async function deleteExport({ userId, id, meta = {} }: ExportRef & { meta
  * Deletes a project with everything in it: running exports are cancelled, the
  * export rows removed (their audit trail stays), then the files.
  */
-export async function deleteProjectWithExports({ userId, projectId, meta = {} }: { userId: string; projectId: string; meta?: RequestMeta }, dbIn?: Db) {
+export async function deleteProjectWithExports(
+  { userId, projectId, meta = {} }: { userId: string; projectId: string; meta?: RequestMeta },
+  dbIn?: Db,
+) {
   const db = await dbOr(dbIn);
   const removed = await db.transaction(async (tx) => {
     const [project] = await tx
@@ -50,7 +60,14 @@ export async function deleteProjectWithExports({ userId, projectId, meta = {} }:
       .where(and(eq(exports.projectId, projectId), eq(exports.userId, userId)))
       .returning();
     for (const row of rows) {
-      await recordEvent(tx, { exportId: row.id, userId, type: "deleted", data: { status: row.status, reason: "project deleted" }, ip: meta.ip, userAgent: meta.userAgent });
+      await recordEvent(tx, {
+        exportId: row.id,
+        userId,
+        type: "deleted",
+        data: { status: row.status, reason: "project deleted" },
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      });
     }
     return rows;
   });

@@ -21,7 +21,12 @@ export async function recordDownload({ userId, id, meta = {} }: ExportRef & { me
   switch (current.status) {
     case "pending":
     case "processing":
-      throw new DomainError("export_not_ready", `The export is still ${current.status} (${current.progress}%). Try again shortly.`, undefined, 5);
+      throw new DomainError(
+        "export_not_ready",
+        `The export is still ${current.status} (${current.progress}%). Try again shortly.`,
+        undefined,
+        5,
+      );
     case "failed":
       throw new DomainError("export_failed", `The export failed: ${current.errorMessage ?? "unknown error"}. Retry it to download.`);
     case "cancelled":
@@ -30,7 +35,8 @@ export async function recordDownload({ userId, id, meta = {} }: ExportRef & { me
       throw new DomainError("export_expired", "The export has expired and its file was deleted. Retry it to generate the file again.");
   }
   const signed = await downloadUrlFor(current, { ttl: Math.min(DOWNLOAD_URL_TTL_SECONDS, env.EXPORT_URL_TTL_SECONDS), fresh: true });
-  if (!signed) throw new DomainError("service_unavailable", "The file store is not reachable right now. Try again in a moment.", undefined, 30);
+  if (!signed)
+    throw new DomainError("service_unavailable", "The file store is not reachable right now. Try again in a moment.", undefined, 30);
   const counted = await db.transaction(async (tx) => {
     const [row] = await tx
       .update(exports)
@@ -38,7 +44,14 @@ export async function recordDownload({ userId, id, meta = {} }: ExportRef & { me
       .where(and(eq(exports.id, current.id), eq(exports.userId, userId), eq(exports.status, "completed"), isNotNull(exports.fileKey)))
       .returning({ id: exports.id, downloadCount: exports.downloadCount });
     if (row) {
-      await recordEvent(tx, { exportId: row.id, userId, type: "downloaded", data: { download_count: row.downloadCount }, ip: meta.ip, userAgent: meta.userAgent });
+      await recordEvent(tx, {
+        exportId: row.id,
+        userId,
+        type: "downloaded",
+        data: { download_count: row.downloadCount },
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      });
     }
     return row;
   });

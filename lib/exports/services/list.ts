@@ -21,10 +21,13 @@ function encodeCursor(row: Pick<ExportRowIn, "createdAt" | "id">): string {
 function decodeCursor(cursor: string): Cursor {
   try {
     const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as Cursor;
-    if (typeof value.t !== "string" || Number.isNaN(Date.parse(value.t)) || !z.string().uuid().safeParse(value.i).success) throw new Error();
+    if (typeof value.t !== "string" || Number.isNaN(Date.parse(value.t)) || !z.string().uuid().safeParse(value.i).success)
+      throw new Error();
     return value;
   } catch {
-    throw new DomainError("validation_failed", "cursor: is not a cursor this API returned", [{ path: "cursor", message: "invalid cursor" }]);
+    throw new DomainError("validation_failed", "cursor: is not a cursor this API returned", [
+      { path: "cursor", message: "invalid cursor" },
+    ]);
   }
 }
 

@@ -25,7 +25,9 @@ export async function getExport(ref: ExportRef, db?: Db) {
 
 export async function listEvents({ userId, id }: ExportRef, db?: Db) {
   // The trail outlives the export, so it is scoped through the event's own owner.
-  const rows = await (await dbOr(db))
+  const rows = await (
+    await dbOr(db)
+  )
     .select()
     .from(exportEvents)
     .where(and(eq(exportEvents.exportId, id), eq(exportEvents.userId, userId)))
@@ -35,7 +37,9 @@ export async function listEvents({ userId, id }: ExportRef, db?: Db) {
 }
 
 export async function taskStatus({ userId, taskId }: { userId: string; taskId: string }, db?: Db) {
-  const [row] = await (await dbOr(db))
+  const [row] = await (
+    await dbOr(db)
+  )
     .select()
     .from(exports)
     .where(and(eq(exports.taskId, taskId), eq(exports.userId, userId)));

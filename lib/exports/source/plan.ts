@@ -117,7 +117,8 @@ function comparePage(a: Pair, b: Pair): number {
 /** The chunks that read `pairs` in `order`, in the order they are read. */
 export function planChunks(pairs: Pair[], order: Order, batchSize: number): Chunk[] {
   const sorted = [...pairs].sort(order === "export" ? byExportOrder : byPageOrder);
-  const sameGroup = order === "export" ? (a: Pair, b: Pair) => a.conditionId === b.conditionId : (a: Pair, b: Pair) => a.pageId === b.pageId;
+  const sameGroup =
+    order === "export" ? (a: Pair, b: Pair) => a.conditionId === b.conditionId : (a: Pair, b: Pair) => a.pageId === b.pageId;
   return packChunks(sorted, batchSize, sameGroup, order);
 }
 

@@ -42,7 +42,10 @@ export type SourceFilters = {
 export function sourceFilters(projectId: string, documentId: string | null, options: NormalisedOptions): SourceFilters {
   const verified = options.include_unverified ? undefined : eq(measurements.isVerified, true);
   return {
-    conditions: [eq(conditions.projectId, projectId), options.condition_ids?.length ? inArray(conditions.id, options.condition_ids) : undefined],
+    conditions: [
+      eq(conditions.projectId, projectId),
+      options.condition_ids?.length ? inArray(conditions.id, options.condition_ids) : undefined,
+    ],
     measurements: [verified, documentId ? eq(pages.documentId, documentId) : undefined],
     verified,
   };
@@ -74,7 +77,11 @@ export async function readConditions(db: Db, filters: SourceFilters, withRowsOnl
       count: sql<number>`coalesce(${totals.count}, 0)`.mapWith(Number),
     })
     .from(conditions);
-  return (withRowsOnly ? conditionQuery.innerJoin(totals, eq(totals.conditionId, conditions.id)) : conditionQuery.leftJoin(totals, eq(totals.conditionId, conditions.id)))
+  return (
+    withRowsOnly
+      ? conditionQuery.innerJoin(totals, eq(totals.conditionId, conditions.id))
+      : conditionQuery.leftJoin(totals, eq(totals.conditionId, conditions.id))
+  )
     .where(and(...filters.conditions))
     .orderBy(asc(conditions.sortOrder), asc(conditions.name), asc(conditions.id));
 }
@@ -232,7 +239,13 @@ function textsQuery(db: Db, where: SQL | undefined, order: { pairIndex: SQL<numb
   };
   let m;
   if ("limit" in order) {
-    const page = db.select(columns).from(measurements).where(where).orderBy(asc(measurements.position), asc(measurements.id)).limit(p("limit")).as("p");
+    const page = db
+      .select(columns)
+      .from(measurements)
+      .where(where)
+      .orderBy(asc(measurements.position), asc(measurements.id))
+      .limit(p("limit"))
+      .as("p");
     m = db
       .select({
         id: page.id,
@@ -264,7 +277,9 @@ function textsQuery(db: Db, where: SQL | undefined, order: { pairIndex: SQL<numb
   // The array's order is RawRow's.
   return db
     .select({
-      rows: sql<string>`json_agg(json_build_array(${m.pair}, ${m.id}, ${m.position}, ${m.geometryType}, ${m.geometry}, ${m.quantity}, ${m.unit}, ${m.isVerified}, ${m.isAiGenerated}, ${m.notes}) order by ${m.rn})::text`.as("rows"),
+      rows: sql<string>`json_agg(json_build_array(${m.pair}, ${m.id}, ${m.position}, ${m.geometryType}, ${m.geometry}, ${m.quantity}, ${m.unit}, ${m.isVerified}, ${m.isAiGenerated}, ${m.notes}) order by ${m.rn})::text`.as(
+        "rows",
+      ),
     })
     .from(m)
     .groupBy(group)

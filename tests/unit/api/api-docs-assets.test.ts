@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { GET } from "@/app/api-docs/assets/[file]/route";
 
-const get = (file: string) => GET(new Request(`http://x/api-docs/assets/${encodeURIComponent(file)}`), { params: Promise.resolve({ file }) });
+const get = (file: string) =>
+  GET(new Request(`http://x/api-docs/assets/${encodeURIComponent(file)}`), { params: Promise.resolve({ file }) });
 
 describe("GET /api-docs/assets/{file}", () => {
   it("serves Swagger UI's files and the init script", async () => {

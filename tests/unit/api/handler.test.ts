@@ -42,7 +42,11 @@ describe("the API error model", () => {
 
   it("refuses invalid UTF-8 and wrong content types with 400", async () => {
     const schema = z.object({ a: z.string() });
-    const invalidUtf8 = new Request("http://x", { method: "POST", body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), headers: { "content-type": "application/json" } });
+    const invalidUtf8 = new Request("http://x", {
+      method: "POST",
+      body: new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]),
+      headers: { "content-type": "application/json" },
+    });
     await expect(readJson(invalidUtf8, schema)).rejects.toMatchObject({ code: "invalid_json" });
     const form = new Request("http://x", { method: "POST", body: "a=b", headers: { "content-type": "application/x-www-form-urlencoded" } });
     await expect(readJson(form, schema)).rejects.toMatchObject({ code: "invalid_json" });

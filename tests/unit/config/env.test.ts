@@ -53,7 +53,13 @@ describe("configuration checks", () => {
   });
 
   it("names every bad variable at once, one line each", () => {
-    const problems = problemsOf({ NODE_ENV: "production", DATABASE_URL: "postgres://app@db/app", S3_BUCKET: "b", S3_ACCESS_KEY_ID: "id", INNGEST_EVENT_KEY: "e" });
+    const problems = problemsOf({
+      NODE_ENV: "production",
+      DATABASE_URL: "postgres://app@db/app",
+      S3_BUCKET: "b",
+      S3_ACCESS_KEY_ID: "id",
+      INNGEST_EVENT_KEY: "e",
+    });
     expect(problems.map((p) => p.split(":")[0])).toEqual(["S3_SECRET_ACCESS_KEY", "INNGEST_SIGNING_KEY", "APP_SECRET", "APP_URL"]);
     for (const p of problems) expect(p).not.toContain("\n");
   });

@@ -92,7 +92,10 @@ describe.runIf(linux)("PGlite directory lock", () => {
     fs.writeFileSync(`${dir}.lock`, JSON.stringify({ pid: unrelated.pid, startTime: "1" }));
 
     releases.push(await acquireDirectoryLock(dir, { waitMs: 0 }));
-    expect(parseLock(fs.readFileSync(`${dir}.lock`, "utf8"))).toEqual({ pid: process.pid, startTime: readProcStat(process.pid)!.startTime });
+    expect(parseLock(fs.readFileSync(`${dir}.lock`, "utf8"))).toEqual({
+      pid: process.pid,
+      startTime: readProcStat(process.pid)!.startTime,
+    });
   });
 
   it("a lock naming a pid that no longer exists is taken over", async () => {

@@ -4,7 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { csvField } from "@/lib/exports/formats/csv";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
 
-const HEADER = ["Condition", "Page", "Sheet Number", "Geometry Type", "Quantity", "Unit", "Coordinates", "Verified", "AI Generated", "Notes"];
+const HEADER = [
+  "Condition",
+  "Page",
+  "Sheet Number",
+  "Geometry Type",
+  "Quantity",
+  "Unit",
+  "Coordinates",
+  "Verified",
+  "AI Generated",
+  "Notes",
+];
 
 function read(file: string, delimiter = ",") {
   const bytes = fs.readFileSync(file);
@@ -98,7 +109,13 @@ describe("CSV export", () => {
     expect(byNote("'\tTabbed")[0]).toBe("Summary");
     expect(byNote(NASTY.cjk)[0]).toBe(NASTY.cjk);
     expect(rows.find((r) => r[0] === NASTY.cyrillic)![9]).toBe(NASTY.control);
-    expect(JSON.parse(first[6])).toEqual({ points: [{ x: -1.5, y: 2 }, { x: 3, y: -4.25 }, { x: 0, y: 0 }] });
+    expect(JSON.parse(first[6])).toEqual({
+      points: [
+        { x: -1.5, y: 2 },
+        { x: 3, y: -4.25 },
+        { x: 0, y: 0 },
+      ],
+    });
     expect(rows).toHaveLength(10);
   });
 
@@ -125,7 +142,9 @@ describe("CSV export", () => {
     for (const delimiter of [",", ";", "\t"]) {
       const field = csvField(delimiter);
       for (const value of values) {
-        expect(field(value), JSON.stringify({ delimiter, value })).toBe(Papa.unparse([[value]], { delimiter, newline: "\r\n", escapeFormulae: false }));
+        expect(field(value), JSON.stringify({ delimiter, value })).toBe(
+          Papa.unparse([[value]], { delimiter, newline: "\r\n", escapeFormulae: false }),
+        );
       }
     }
   });

@@ -94,7 +94,20 @@ describe("Excel export", () => {
     ]);
     expect(isBold(wb, "Summary", "D4")).toBe(true);
     expect(row(wb, "Summary", 5, 12)).toEqual(["Floor Slab", "area", "SF", 1500, 3, "slab", "concrete", 5.47, 4500, 3000, 8200, 9676]);
-    expect(row(wb, "Summary", 6, 12)).toEqual(["Continuous Footing", "linear", "LF", 110, 2, "footing", "concrete", null, null, null, null, null]);
+    expect(row(wb, "Summary", 6, 12)).toEqual([
+      "Continuous Footing",
+      "linear",
+      "LF",
+      110,
+      2,
+      "footing",
+      "concrete",
+      null,
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(value(wb, "Summary", "A7")).toBe("PROJECT TOTAL");
     expect(value(wb, "Summary", "L7")).toBe(9676);
     const sum = wb.Sheets.Summary;
@@ -213,7 +226,20 @@ describe("Excel export", () => {
     expect(LONG_NOTE.startsWith(long)).toBe(true);
 
     expect(value(wb, "Summary", "A2")).toBe('Client: =HYPERLINK("http://evil")');
-    expect(row(wb, "Summary", 5, 12)).toEqual([NASTY.conditionName, "area", "SF", 153.438, 3, "'-cat", "'@scope", -1.25, -100.5, 0, -100.5, -110.55]);
+    expect(row(wb, "Summary", 5, 12)).toEqual([
+      NASTY.conditionName,
+      "area",
+      "SF",
+      153.438,
+      3,
+      "'-cat",
+      "'@scope",
+      -1.25,
+      -100.5,
+      0,
+      -100.5,
+      -110.55,
+    ]);
     expect(value(wb, "Summary", "A12")).toBe("No measurements here");
     expect(value(wb, "Summary", "L13")).toBe(-110.55);
     expect(row(wb, "Cost Summary", 6, 13)).toEqual(["TOTAL", null, null, null, -100.5, 0, 0, 0, 0, -100.5, null, null, -110.55]);
@@ -229,7 +255,13 @@ describe("Excel export", () => {
           pages: [
             {
               page_number: 1,
-              measurements: Array.from({ length: 9 }, (_, i) => ({ condition: "a", geometry_type: "point", geometry: { x: i, y: i }, quantity: i + 1, notes: `n${i + 1}` })),
+              measurements: Array.from({ length: 9 }, (_, i) => ({
+                condition: "a",
+                geometry_type: "point",
+                geometry: { x: i, y: i },
+                quantity: i + 1,
+                notes: `n${i + 1}`,
+              })),
             },
           ],
         },
@@ -268,7 +300,16 @@ type OpenpyxlCell = { v: unknown; fmt: string; bold: boolean; italic: boolean; s
 type OpenpyxlBook = {
   badEntry: string | null;
   entries: string[];
-  sheets: Record<string, { freeze: string | null; filter: string | null; widths: Record<string, number>; heights: Record<string, number>; cells: Record<string, OpenpyxlCell> }>;
+  sheets: Record<
+    string,
+    {
+      freeze: string | null;
+      filter: string | null;
+      widths: Record<string, number>;
+      heights: Record<string, number>;
+      cells: Record<string, OpenpyxlCell>;
+    }
+  >;
 };
 
 /** Opens `file` with Python's zipfile (checking every CRC) and openpyxl, and returns what they see. */
@@ -316,7 +357,14 @@ describe("Excel export read by other tools", () => {
     const wb = read(file);
     const parts = Object.keys(wb.files).filter((f) => f.endsWith(".xml") || f.endsWith(".rels"));
     expect(parts).toEqual(
-      expect.arrayContaining(["[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "docProps/core.xml"]),
+      expect.arrayContaining([
+        "[Content_Types].xml",
+        "_rels/.rels",
+        "xl/workbook.xml",
+        "xl/_rels/workbook.xml.rels",
+        "xl/styles.xml",
+        "docProps/core.xml",
+      ]),
     );
     for (const part of parts) expect(() => parseXml(wb.files[part].content.toString("utf8")), part).not.toThrow();
     // File-type sniffers (libmagic) look for the package parts at the start of the archive.
@@ -441,7 +489,14 @@ describe("direct xlsx writer", () => {
     expect(frozenPane(wb, name)).toMatchObject({ ySplit: "1", state: "frozen" });
     // Excel trims edge whitespace of text that does not ask to keep it.
     const cells = children(child(sheetXml(wb, name), "sheetData")).flatMap((r) => children(r, "c"));
-    const t = (ref: string) => child(child(cells.find((c) => c.attrs.r === ref)!, "is"), "t");
+    const t = (ref: string) =>
+      child(
+        child(
+          cells.find((c) => c.attrs.r === ref)!,
+          "is",
+        ),
+        "t",
+      );
     expect(t("A3").attrs["xml:space"]).toBe("preserve");
     expect(t("A6").attrs["xml:space"]).toBe("preserve");
     expect(t("A2").attrs["xml:space"]).toBeUndefined();

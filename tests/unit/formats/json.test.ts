@@ -3,7 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
 
 type Snapshot = {
-  exportInfo: { format: string; exportId: string; generatedAt: string; source: { type: string; id: string; name: string }; options: Record<string, unknown> };
+  exportInfo: {
+    format: string;
+    exportId: string;
+    generatedAt: string;
+    source: { type: string; id: string; name: string };
+    options: Record<string, unknown>;
+  };
   project: Record<string, unknown>;
   document?: Record<string, unknown>;
   summary: { totalConditions: number; totalMeasurements: number; byUnit: Record<string, { count: number; totalQuantity: number }> };
@@ -28,7 +34,21 @@ describe("JSON export", () => {
         { ref: "a", name: "A", measurement_type: "area", unit: "SF" },
         { ref: "b", name: "B", measurement_type: "area", unit: "SF" },
       ],
-      documents: [{ name: "D", pages: [{ page_number: 1, measurements: [{ condition: "a", ...point(0.1) }, { condition: "a", ...point(0.2) }, { condition: "b", ...point(0.7) }] }] }],
+      documents: [
+        {
+          name: "D",
+          pages: [
+            {
+              page_number: 1,
+              measurements: [
+                { condition: "a", ...point(0.1) },
+                { condition: "a", ...point(0.2) },
+                { condition: "b", ...point(0.7) },
+              ],
+            },
+          ],
+        },
+      ],
     });
     // In floating point, 0.1 + 0.2 is 0.30000000000000004, and that plus 0.7 is 1.0000000000000002.
     const opts = options("json");
@@ -79,8 +99,23 @@ describe("JSON export", () => {
       "costs",
       "measurements",
     ]);
-    expect(slab).toMatchObject({ id: spec.conditions[0].id, name: "Floor Slab", measurementType: "area", unit: "SF", color: "#3B82F6", totalQuantity: 1500, measurementCount: 3 });
-    expect(slab.costs).toMatchObject({ materialCost: 4500, laborCost: 3000, totalCost: 8200, unitCost: 5.47, totalWithMarkup: 9676, overheadPercent: 10 });
+    expect(slab).toMatchObject({
+      id: spec.conditions[0].id,
+      name: "Floor Slab",
+      measurementType: "area",
+      unit: "SF",
+      color: "#3B82F6",
+      totalQuantity: 1500,
+      measurementCount: 3,
+    });
+    expect(slab.costs).toMatchObject({
+      materialCost: 4500,
+      laborCost: 3000,
+      totalCost: 8200,
+      unitCost: 5.47,
+      totalWithMarkup: 9676,
+      overheadPercent: 10,
+    });
     expect(footing.costs).toBeNull();
     expect(slab.measurements).toHaveLength(3);
     expect(slab.measurements[0]).toEqual({
@@ -89,7 +124,14 @@ describe("JSON export", () => {
       sheetNumber: "S-001",
       sheetTitle: "Foundation Plan",
       geometryType: "polygon",
-      geometry: { points: [{ x: 100, y: 100 }, { x: 500, y: 100 }, { x: 500, y: 400 }, { x: 100, y: 400 }] },
+      geometry: {
+        points: [
+          { x: 100, y: 100 },
+          { x: 500, y: 100 },
+          { x: 500, y: 400 },
+          { x: 100, y: 400 },
+        ],
+      },
       quantity: 500,
       unit: "SF",
       isVerified: true,

@@ -102,7 +102,10 @@ async function oldGenerationGrowth(format: ExportFormat, p: Imported) {
       cb();
     },
   });
-  const oldUsed = () => v8.getHeapSpaceStatistics().reduce((sum, s) => (s.space_name === "old_space" || s.space_name === "large_object_space" ? sum + s.space_used_size : sum), 0);
+  const oldUsed = () =>
+    v8
+      .getHeapSpaceStatistics()
+      .reduce((sum, s) => (s.space_name === "old_space" || s.space_name === "large_object_space" ? sum + s.space_used_size : sum), 0);
   gc();
   const before = oldUsed();
   let peak = before;
@@ -125,25 +128,41 @@ describe("memory stays bounded", () => {
     small = await seedLargeProject(SMALL, { conditionCount: CONDITIONS, pageCount: 40 });
   }, 240_000);
 
-  it.each(["csv", "json", "ost", "excel"] as const)("%s: 200,000 rows need no more memory than 20,000", async (format) => {
-    const a = await measure(format, small);
-    const b = await measure(format, large);
-    expect(a.rows).toBe(SMALL);
-    expect(b.rows).toBe(LARGE);
-    report(format, a, b);
-  }, 240_000);
+  it.each(["csv", "json", "ost", "excel"] as const)(
+    "%s: 200,000 rows need no more memory than 20,000",
+    async (format) => {
+      const a = await measure(format, small);
+      const b = await measure(format, large);
+      expect(a.rows).toBe(SMALL);
+      expect(b.rows).toBe(LARGE);
+      report(format, a, b);
+    },
+    240_000,
+  );
 
-  it.each(["csv", "json", "ost"] as const)("%s: rows die young instead of piling up in the old generation", async (format) => {
-    const { rows, growthMb } = await oldGenerationGrowth(format, large);
-    expect(rows).toBe(LARGE);
-    console.info(`${format}: old generation +${growthMb.toFixed(1)} MB at most over ${rows} rows`);
-    expect(growthMb).toBeLessThan(OLD_GROWTH_BOUND_MB);
-  }, 240_000);
+  it.each(["csv", "json", "ost"] as const)(
+    "%s: rows die young instead of piling up in the old generation",
+    async (format) => {
+      const { rows, growthMb } = await oldGenerationGrowth(format, large);
+      expect(rows).toBe(LARGE);
+      console.info(`${format}: old generation +${growthMb.toFixed(1)} MB at most over ${rows} rows`);
+      expect(growthMb).toBeLessThan(OLD_GROWTH_BOUND_MB);
+    },
+    240_000,
+  );
 
   it("pdf: 40,000 rows need no more memory than 4,000", async () => {
     const per = LARGE / CONDITIONS;
-    const a = await measure("pdf", small, small.conditions.slice(0, 2).map((c) => c.id));
-    const b = await measure("pdf", large, large.conditions.slice(0, 2).map((c) => c.id));
+    const a = await measure(
+      "pdf",
+      small,
+      small.conditions.slice(0, 2).map((c) => c.id),
+    );
+    const b = await measure(
+      "pdf",
+      large,
+      large.conditions.slice(0, 2).map((c) => c.id),
+    );
     expect(a.rows).toBe((SMALL / CONDITIONS) * 2);
     expect(b.rows).toBe(per * 2);
     report("pdf", a, b);

@@ -29,7 +29,11 @@ describe("OST XML export", () => {
     const opts = options("ost");
     const { file, result } = await renderToFile("ost", await source(spec, opts), opts, dir);
     const { text, doc } = read(file);
-    expect(text.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<OSTProject version="1.0" name="Test Construction Project">\n  <ProjectInfo>\n    <Name>')).toBe(true);
+    expect(
+      text.startsWith(
+        '<?xml version="1.0" encoding="utf-8"?>\n<OSTProject version="1.0" name="Test Construction Project">\n  <ProjectInfo>\n    <Name>',
+      ),
+    ).toBe(true);
     expect(doc.declaration).toEqual({ version: "1.0", encoding: "utf-8" });
     const root = doc.root;
     expect(root.name).toBe("OSTProject");
@@ -48,23 +52,23 @@ describe("OST XML export", () => {
     const slab = conditions[0];
     expect(slab.attrs.id).toBe(spec.conditions[0].id);
     expect(children(slab).map((c) => c.name)).toEqual(["Name", "Type", "Unit", "Color", "Description", "TotalQuantity", "TakeoffItems"]);
-    expect([textOf(slab, "Name"), textOf(slab, "Type"), textOf(slab, "Unit"), textOf(slab, "Color"), textOf(slab, "TotalQuantity")]).toEqual([
-      "Floor Slab",
-      "area",
-      "SF",
-      "#3B82F6",
-      "1500.0000",
-    ]);
+    expect([
+      textOf(slab, "Name"),
+      textOf(slab, "Type"),
+      textOf(slab, "Unit"),
+      textOf(slab, "Color"),
+      textOf(slab, "TotalQuantity"),
+    ]).toEqual(["Floor Slab", "area", "SF", "#3B82F6", "1500.0000"]);
     const items = children(child(slab, "TakeoffItems"), "TakeoffItem");
     expect(items).toHaveLength(3);
     expect(children(items[0]).map((c) => c.name)).toEqual(["PageNumber", "SheetNumber", "GeometryType", "Quantity", "Unit", "Geometry"]);
-    expect([textOf(items[0], "PageNumber"), textOf(items[0], "SheetNumber"), textOf(items[0], "GeometryType"), textOf(items[0], "Quantity"), textOf(items[0], "Unit")]).toEqual([
-      "1",
-      "S-001",
-      "polygon",
-      "500.0000",
-      "SF",
-    ]);
+    expect([
+      textOf(items[0], "PageNumber"),
+      textOf(items[0], "SheetNumber"),
+      textOf(items[0], "GeometryType"),
+      textOf(items[0], "Quantity"),
+      textOf(items[0], "Unit"),
+    ]).toEqual(["1", "S-001", "polygon", "500.0000", "SF"]);
     const points = children(child(child(items[0], "Geometry"), "Points"), "Point").map(coords);
     expect(points).toEqual([
       { X: 100, Y: 100 },

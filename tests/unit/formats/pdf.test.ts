@@ -122,7 +122,12 @@ describe("PDF export", () => {
             pages: [1, 2, 3].map((page_number) => ({
               page_number,
               sheet_number: `A-${page_number}`,
-              measurements: Array.from({ length: 60 }, (_, i) => ({ condition: i % 2 ? "b" : "a", geometry_type: "point", geometry: { x: i, y: i }, quantity: i })),
+              measurements: Array.from({ length: 60 }, (_, i) => ({
+                condition: i % 2 ? "b" : "a",
+                geometry_type: "point",
+                geometry: { x: i, y: i },
+                quantity: i,
+              })),
             })),
           },
         ],
@@ -242,7 +247,9 @@ describe("PDF export", () => {
     it("lets go of a page's content and resources once pdfkit has written it", async () => {
       const { doc } = notoSans();
       const file = path.join(dir, "released.pdf");
-      const written = new Promise<void>((resolve, reject) => doc.pipe(fs.createWriteStream(file)).on("finish", resolve).on("error", reject));
+      const written = new Promise<void>((resolve, reject) =>
+        doc.pipe(fs.createWriteStream(file)).on("finish", resolve).on("error", reject),
+      );
       doc.addPage();
       doc.fontSize(12).text("First page", 50, 50);
       const first = doc.page;

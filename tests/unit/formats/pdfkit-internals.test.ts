@@ -78,7 +78,12 @@ describe("pdfkit internals", () => {
     const { doc } = notoSans();
     const font = rawFont(doc);
     expect(currentFont(doc)).toBe(font);
-    expect(font).toMatchObject({ id: expect.stringMatching(/^F\d+$/), scale: expect.any(Number), widths: expect.any(Array), unicode: expect.any(Array) });
+    expect(font).toMatchObject({
+      id: expect.stringMatching(/^F\d+$/),
+      scale: expect.any(Number),
+      widths: expect.any(Array),
+      unicode: expect.any(Array),
+    });
     expect(typeof font.ref).toBe("function");
     expect(typeof font.subset?.includeGlyph).toBe("function");
     expect(typeof font.font?.glyphForCodePoint).toBe("function");

@@ -54,7 +54,9 @@ describe("format catalogue", () => {
     ]);
     for (const f of FORMAT_CATALOGUE) {
       expect(f.description.length).toBeGreaterThan(10);
-      expect(f.options.map((o) => o.key)).toEqual(expect.arrayContaining(["include_unverified", "include_costs", "condition_ids", "timezone"]));
+      expect(f.options.map((o) => o.key)).toEqual(
+        expect.arrayContaining(["include_unverified", "include_costs", "condition_ids", "timezone"]),
+      );
       for (const o of f.options) expect(o.description.length).toBeGreaterThan(5);
     }
     const csv = FORMAT_CATALOGUE.find((f) => f.id === "csv")!;
@@ -90,7 +92,9 @@ describe.each(EXPORT_FORMATS)("%s renderer", (format) => {
   it("stops with ExportCancelledError when progress reports a cancellation", async () => {
     const sink = slowSink();
     const progress = countingProgress({ cancelAfter: 1 });
-    await expect(RENDERERS[format].render(syntheticSource(rows), options(format), sink.sink, progress)).rejects.toBeInstanceOf(ExportCancelledError);
+    await expect(RENDERERS[format].render(syntheticSource(rows), options(format), sink.sink, progress)).rejects.toBeInstanceOf(
+      ExportCancelledError,
+    );
     expect(progress.rows).toBeLessThan(rows);
   });
 

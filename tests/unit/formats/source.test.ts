@@ -105,7 +105,10 @@ describe("loadExportSource", () => {
   it("puts pages without a number last within their document", async () => {
     const p = await orderingFixture();
     const db = await getDb();
-    await db.update(pages).set({ pageNumber: null }).where(eq(pages.id, p.documents[0].pages.find((x) => x.page_number === 1)!.id));
+    await db
+      .update(pages)
+      .set({ pageNumber: null })
+      .where(eq(pages.id, p.documents[0].pages.find((x) => x.page_number === 1)!.id));
     const rows = await collect((await source(p, options("csv"))).measurementsByPage());
     expect(notes(rows).slice(0, 6)).toEqual(["a-d1p2-1", "a-d1p2-2", "b-d1p2-1", "a-d1p1-1", "a-d1p1-2", "b-d1p1-1"]);
     expect(rows[3].pageNumber).toBeNull();
@@ -165,7 +168,10 @@ describe("loadExportSource", () => {
         if ((prop !== "unsafe" && prop !== "query") || typeof value !== "function") return value;
         return async (...args: unknown[]) => {
           // Reads asked for at the same time all wait for the deletion.
-          deletion ??= db.delete(measurements).where(eq(measurements.conditionId, alpha)).then(() => (deleted = true));
+          deletion ??= db
+            .delete(measurements)
+            .where(eq(measurements.conditionId, alpha))
+            .then(() => (deleted = true));
           await deletion;
           return value.apply(target, args);
         };
@@ -184,7 +190,15 @@ describe("loadExportSource", () => {
   it("breaks sort_order ties by name", async () => {
     const p = await orderingFixture();
     const db = await getDb();
-    await db.update(conditions).set({ sortOrder: 5 }).where(inArray(conditions.id, p.conditions.map((c) => c.id)));
+    await db
+      .update(conditions)
+      .set({ sortOrder: 5 })
+      .where(
+        inArray(
+          conditions.id,
+          p.conditions.map((c) => c.id),
+        ),
+      );
     const src = await source(p, options("csv"));
     expect(src.conditions.map((c) => c.name)).toEqual(["Alpha", "Beta", "Gamma (none)"]);
     await db.update(conditions).set({ name: "Zeta" }).where(eq(conditions.id, p.conditions[0].id));
@@ -201,7 +215,17 @@ describe("loadExportSource", () => {
     ]);
     expect(all.conditions[0].costs?.total_with_markup).toBe(9676);
     const [first] = await collect(all.measurements());
-    expect(first).toMatchObject({ pageNumber: 1, sheetNumber: "S-001", sheetTitle: "Foundation Plan", documentId: p.documents[0].id, quantity: 500, unit: "SF", isVerified: true, isAiGenerated: true, notes: "Main area slab" });
+    expect(first).toMatchObject({
+      pageNumber: 1,
+      sheetNumber: "S-001",
+      sheetTitle: "Foundation Plan",
+      documentId: p.documents[0].id,
+      quantity: 500,
+      unit: "SF",
+      isVerified: true,
+      isAiGenerated: true,
+      notes: "Main area slab",
+    });
 
     const verifiedOnly = await source(p, options("csv", { include_unverified: false, include_costs: false }));
     expect(verifiedOnly.rowsTotal).toBe(4);
@@ -250,13 +274,22 @@ describe("loadExportSource", () => {
     const other = await importFixture();
     const stranger = await insertUser();
     const db = await getDb();
-    const base = { exportId: "x", type: "project" as const, projectId: p.id, documentId: null, options: options("csv"), generatedAt: GENERATED_AT };
+    const base = {
+      exportId: "x",
+      type: "project" as const,
+      projectId: p.id,
+      documentId: null,
+      options: options("csv"),
+      generatedAt: GENERATED_AT,
+    };
 
     await expect(loadExportSource(db, { ...base, userId: stranger.id })).rejects.toBeInstanceOf(SourceMissingError);
     await expect(loadExportSource(db, { ...base, userId: p.userId, type: "document", documentId: other.documents[0].id })).rejects.toThrow(
       /document this export was made from no longer exists/,
     );
-    const err = await loadExportSource(db, { ...base, userId: p.userId, projectId: "00000000-0000-4000-8000-000000000000" }).catch((e: unknown) => e);
+    const err = await loadExportSource(db, { ...base, userId: p.userId, projectId: "00000000-0000-4000-8000-000000000000" }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SourceMissingError);
     expect((err as Error).name).toBe("SourceMissingError");
     expect((err as Error).message).toBe("The project this export was made from no longer exists.");
@@ -294,8 +327,18 @@ describe("loadExportSource", () => {
         .innerJoin(conditions, eq(conditions.id, measurements.conditionId))
         .innerJoin(pages, eq(pages.id, measurements.pageId))
         .where(eq(conditions.projectId, p.id));
-      const exportOrder = await all.orderBy(asc(conditions.sortOrder), asc(pages.pageNumber), asc(measurements.position), asc(measurements.id));
-      const pageOrder = await all.orderBy(asc(pages.pageNumber), asc(conditions.sortOrder), asc(measurements.position), asc(measurements.id));
+      const exportOrder = await all.orderBy(
+        asc(conditions.sortOrder),
+        asc(pages.pageNumber),
+        asc(measurements.position),
+        asc(measurements.id),
+      );
+      const pageOrder = await all.orderBy(
+        asc(pages.pageNumber),
+        asc(conditions.sortOrder),
+        asc(measurements.position),
+        asc(measurements.id),
+      );
 
       const src = await source(p, options("csv"));
       const batches: number[] = [];

@@ -34,7 +34,10 @@ describe("TextOutput", () => {
     // Multi-byte and astral characters land on every piece boundary sooner or later.
     const unit = fc.oneof(fc.constantFrom("a", "é", "平", "😀", '"', "\n", ","), fc.string({ unit: "grapheme", maxLength: 3 }));
     const part = fc.record({
-      text: fc.oneof(fc.array(unit, { maxLength: 40 }).map((a) => a.join("")), fc.array(unit, { minLength: 3000, maxLength: 25_000 }).map((a) => a.join(""))),
+      text: fc.oneof(
+        fc.array(unit, { maxLength: 40 }).map((a) => a.join("")),
+        fc.array(unit, { minLength: 3000, maxLength: 25_000 }).map((a) => a.join("")),
+      ),
       quoted: fc.boolean(),
     });
     await fc.assert(

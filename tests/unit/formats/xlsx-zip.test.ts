@@ -132,7 +132,13 @@ describe("ZipWriter", () => {
       entry.flush();
       const ready = entry.ready();
       // ready() is pending once the compressor's queue is full.
-      const settled = await Promise.race([ready.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), 5))]);
+      const settled = await Promise.race([
+        ready.then(
+          () => true,
+          () => true,
+        ),
+        new Promise((r) => setTimeout(() => r(false), 5)),
+      ]);
       if (!settled) waiting = ready;
     }
     expect(waiting).not.toBeNull();

@@ -45,7 +45,11 @@ describe("sweep-stalled-exports", () => {
       failed: ["exp-3"],
     });
     // step.sendEvent would call the Event API; its outcome is mocked as a completed step.
-    const t = new InngestTestEngine({ function: sweepStalledExports, events: [cronEvent], steps: [{ id: "requeue", handler: () => ({ ids: ["a", "b"] }) }] });
+    const t = new InngestTestEngine({
+      function: sweepStalledExports,
+      events: [cronEvent],
+      steps: [{ id: "requeue", handler: () => ({ ids: ["a", "b"] }) }],
+    });
 
     const { result, ctx } = await t.execute();
 

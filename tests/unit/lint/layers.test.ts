@@ -13,19 +13,31 @@ async function restrictedIn(file: string, code: string): Promise<string[]> {
 describe("layer rules", () => {
   it("a renderer, a service, storage, takeoff and db may not import the HTTP layer", async () => {
     const code = 'import { json } from "@/lib/api/handler";\nexport const x = json;\n';
-    for (const file of ["lib/exports/formats/csv.ts", "lib/exports/services/read.ts", "lib/storage/disk.ts", "lib/takeoff/read.ts", "db/index.ts"]) {
+    for (const file of [
+      "lib/exports/formats/csv.ts",
+      "lib/exports/services/read.ts",
+      "lib/storage/disk.ts",
+      "lib/takeoff/read.ts",
+      "db/index.ts",
+    ]) {
       expect(await restrictedIn(file, code), file).toEqual([expect.stringContaining("Below the HTTP layer")]);
     }
   });
 
   it("a route may import the HTTP layer", async () => {
-    expect(await restrictedIn("app/api/exports/route.ts", 'import { json } from "@/lib/api/handler";\nexport const x = json;\n')).toEqual([]);
+    expect(await restrictedIn("app/api/exports/route.ts", 'import { json } from "@/lib/api/handler";\nexport const x = json;\n')).toEqual(
+      [],
+    );
   });
 
   it("a client component may import shared constants and types, not server modules", async () => {
     const file = "components/exports/exports-table.tsx";
-    expect(await restrictedIn(file, 'import { getDb } from "@/db";\nexport const x = getDb;\n')).toEqual([expect.stringContaining("Components run in the browser")]);
-    expect(await restrictedIn(file, 'import { listExports } from "@/lib/exports/services";\nexport const x = listExports;\n')).toHaveLength(1);
+    expect(await restrictedIn(file, 'import { getDb } from "@/db";\nexport const x = getDb;\n')).toEqual([
+      expect.stringContaining("Components run in the browser"),
+    ]);
+    expect(await restrictedIn(file, 'import { listExports } from "@/lib/exports/services";\nexport const x = listExports;\n')).toHaveLength(
+      1,
+    );
     expect(await restrictedIn(file, 'import type { ExportRow } from "@/db/schema";\nexport type X = ExportRow;\n')).toEqual([]);
     expect(await restrictedIn(file, 'import { isActive } from "@/lib/exports/model";\nexport const x = isActive;\n')).toEqual([]);
   });

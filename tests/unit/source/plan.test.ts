@@ -36,7 +36,9 @@ const ranked = (counts: PairCount[]) => rankPairs(counts, C, D);
 
 /** Each chunk as "keyset"/"plain" with its pairs as condition@page:count. */
 function describeChunks(chunks: Chunk[]): string[] {
-  return chunks.map((c) => `${c.keyset ? "keyset" : "plain"} ${c.pairs.map((p) => `${p.conditionId}@${p.pageId ?? "none"}:${p.count}`).join(" ")}`);
+  return chunks.map(
+    (c) => `${c.keyset ? "keyset" : "plain"} ${c.pairs.map((p) => `${p.conditionId}@${p.pageId ?? "none"}:${p.count}`).join(" ")}`,
+  );
 }
 
 /** A deterministic pseudo-random sequence (mulberry32), so a failing shape can be replayed. */
@@ -89,7 +91,11 @@ describe("rankPairs", () => {
   });
 
   it("ranks a page of an unlisted document after the listed ones but before measurements without a page", () => {
-    const pairs = ranked([counted("c-alpha", "p-other", 1, { documentId: "d-unlisted" }), counted("c-alpha", null, 1), counted("c-alpha", "p1", 1)]);
+    const pairs = ranked([
+      counted("c-alpha", "p-other", 1, { documentId: "d-unlisted" }),
+      counted("c-alpha", null, 1),
+      counted("c-alpha", "p1", 1),
+    ]);
     const rank = Object.fromEntries(pairs.map((p) => [p.pageId ?? "none", p.documentRank]));
     expect(rank.p1).toBe(0);
     expect(rank["p-other"]).toBeGreaterThan(rank.p1);
@@ -97,7 +103,10 @@ describe("rankPairs", () => {
   });
 
   it("shares one page details object between the pairs of a page", () => {
-    const [a, b] = ranked([counted("c-alpha", "p1", 1, { pageNumber: 3, sheetNumber: "S-3", sheetTitle: "Plan" }), counted("c-beta", "p1", 2, { pageNumber: 3 })]);
+    const [a, b] = ranked([
+      counted("c-alpha", "p1", 1, { pageNumber: 3, sheetNumber: "S-3", sheetTitle: "Plan" }),
+      counted("c-beta", "p1", 2, { pageNumber: 3 }),
+    ]);
     expect(a.page).toBe(b.page);
     expect(a.page).toEqual({ documentId: D[0], pageNumber: 3, sheetNumber: "S-3", sheetTitle: "Plan" });
   });
@@ -157,7 +166,11 @@ describe("planChunks", () => {
   });
 
   it("fills a chunk up to exactly the batch size and starts the next one after it", () => {
-    const pairs = ranked([counted("c-alpha", "p1", 600, { pageNumber: 1 }), counted("c-alpha", "p2", 400, { pageNumber: 2 }), counted("c-alpha", "p3", 1, { pageNumber: 3 })]);
+    const pairs = ranked([
+      counted("c-alpha", "p1", 600, { pageNumber: 1 }),
+      counted("c-alpha", "p2", 400, { pageNumber: 2 }),
+      counted("c-alpha", "p3", 1, { pageNumber: 3 }),
+    ]);
     expect(describeChunks(planChunks(pairs, "export", 1000))).toEqual(["plain c-alpha@p1:600 c-alpha@p2:400", "plain c-alpha@p3:1"]);
   });
 
@@ -195,7 +208,9 @@ describe("planChunks", () => {
         for (const page of [...pages, null]) {
           if (next() < 0.4) continue;
           const count = 1 + Math.floor(next() * 25);
-          counts.push(page ? counted(c, page.id, count, { documentId: page.documentId, pageNumber: page.pageNumber }) : counted(c, null, count));
+          counts.push(
+            page ? counted(c, page.id, count, { documentId: page.documentId, pageNumber: page.pageNumber }) : counted(c, null, count),
+          );
         }
       }
       const pairs = ranked(counts);
@@ -229,7 +244,11 @@ describe("planChunks", () => {
 });
 
 describe("reads of a chunk", () => {
-  const plain = (counts: number[]): Chunk => ({ pairs: ranked(counts.map((n, i) => counted("c-alpha", `p${i}`, n))), keyset: false, order: "export" });
+  const plain = (counts: number[]): Chunk => ({
+    pairs: ranked(counts.map((n, i) => counted("c-alpha", `p${i}`, n))),
+    keyset: false,
+    order: "export",
+  });
   const keyset = (count: number): Chunk => ({ pairs: ranked([counted("c-alpha", "p1", count)]), keyset: true, order: "export" });
 
   it("reads a plain chunk in one query that brings all its rows", () => {
@@ -271,14 +290,27 @@ describe("reads of a chunk", () => {
 
 describe("chunkFilter", () => {
   it("filters on pages only, on no page, or on both, by whether the chunk holds measurements without a page", () => {
-    const chunk = (pageIds: (string | null)[]): Chunk => ({ pairs: ranked(pageIds.map((id) => counted("c-alpha", id, 1))), keyset: false, order: "export" });
+    const chunk = (pageIds: (string | null)[]): Chunk => ({
+      pairs: ranked(pageIds.map((id) => counted("c-alpha", id, 1))),
+      keyset: false,
+      order: "export",
+    });
     expect(chunkFilter(chunk(["p1", "p2"])).pages).toBe("some");
     expect(chunkFilter(chunk([null])).pages).toBe("none");
-    expect(chunkFilter(chunk(["p1", null]))).toEqual({ conditionIds: ["c-alpha"], pageIds: ["p1"], pages: "some_or_null", keys: ["p1", null] });
+    expect(chunkFilter(chunk(["p1", null]))).toEqual({
+      conditionIds: ["c-alpha"],
+      pageIds: ["p1"],
+      pages: "some_or_null",
+      keys: ["p1", null],
+    });
   });
 
   it("numbers rows by page in export order and by condition By-Page, each id once in the filter", () => {
-    const exportChunk: Chunk = { pairs: ranked([counted("c-alpha", "p1", 1), counted("c-alpha", "p2", 1)]), keyset: false, order: "export" };
+    const exportChunk: Chunk = {
+      pairs: ranked([counted("c-alpha", "p1", 1), counted("c-alpha", "p2", 1)]),
+      keyset: false,
+      order: "export",
+    };
     expect(chunkFilter(exportChunk)).toMatchObject({ conditionIds: ["c-alpha"], pageIds: ["p1", "p2"], keys: ["p1", "p2"] });
     const pageChunk: Chunk = { pairs: ranked([counted("c-alpha", "p1", 1), counted("c-beta", "p1", 1)]), keyset: false, order: "page" };
     expect(chunkFilter(pageChunk)).toMatchObject({ conditionIds: ["c-alpha", "c-beta"], pageIds: ["p1"], keys: ["c-alpha", "c-beta"] });

@@ -26,7 +26,8 @@ afterEach(() => {
 
 /** Every file under `dir`, temp files included. */
 function listFiles(root = dir): string[] {
-  return fs.readdirSync(root, { recursive: true, withFileTypes: true })
+  return fs
+    .readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((e) => e.isFile())
     .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
 }
@@ -87,7 +88,10 @@ describe("disk storage put", () => {
       const handle = await open(...args);
       if (args[1] === "wx") {
         // The temp file: every write fails the way a full disk does.
-        handle.write = (() => Promise.reject(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write" }))) as typeof handle.write;
+        handle.write = (() =>
+          Promise.reject(
+            Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write" }),
+          )) as typeof handle.write;
         handle.writev = handle.write as unknown as typeof handle.writev;
       }
       return handle;
@@ -96,7 +100,10 @@ describe("disk storage put", () => {
     const put = storage.put(KEY, body, { contentType: "text/csv" });
     body.end(Buffer.alloc(100_000, 1));
 
-    await expect(put).rejects.toMatchObject({ name: "StorageError", message: `Writing ${KEY} to disk failed: ENOSPC: no space left on device, write` });
+    await expect(put).rejects.toMatchObject({
+      name: "StorageError",
+      message: `Writing ${KEY} to disk failed: ENOSPC: no space left on device, write`,
+    });
     expect(body.destroyed).toBe(true);
     expect(listFiles()).toEqual([]);
   });
@@ -127,7 +134,9 @@ describe("disk storage put", () => {
     const controller = new AbortController();
     controller.abort();
     const body = Readable.from([Buffer.from("x")]);
-    await expect(storage.put(KEY, body, { contentType: "text/csv", signal: controller.signal })).rejects.toMatchObject({ name: "AbortError" });
+    await expect(storage.put(KEY, body, { contentType: "text/csv", signal: controller.signal })).rejects.toMatchObject({
+      name: "AbortError",
+    });
     expect(listFiles()).toEqual([]);
   });
 
@@ -180,7 +189,9 @@ describe("disk storage keys", () => {
     await expect(storage.put(key, Readable.from([Buffer.from("x")]), { contentType: "text/csv" })).rejects.toThrow(/Invalid storage key/);
     await expect(storage.head(key)).rejects.toThrow(/Invalid storage key/);
     await expect(storage.delete(key)).rejects.toThrow(/Invalid storage key/);
-    await expect(storage.signedUrl(key, { fileName: "x.csv", contentType: "text/csv", expiresInSeconds: 60 })).rejects.toThrow(/Invalid storage key/);
+    await expect(storage.signedUrl(key, { fileName: "x.csv", contentType: "text/csv", expiresInSeconds: 60 })).rejects.toThrow(
+      /Invalid storage key/,
+    );
     expect(listFiles()).toEqual([]);
   });
 
@@ -194,7 +205,11 @@ describe("disk storage keys", () => {
 describe("disk storage signed URLs and health", () => {
   it("signs a URL under /api/storage with the expiry, name and type", async () => {
     const before = Math.floor(Date.now() / 1000);
-    const { url, expiresAt } = await storage.signedUrl(KEY, { fileName: "Plan d'étage.csv", contentType: "text/csv; charset=utf-8", expiresInSeconds: 600 });
+    const { url, expiresAt } = await storage.signedUrl(KEY, {
+      fileName: "Plan d'étage.csv",
+      contentType: "text/csv; charset=utf-8",
+      expiresInSeconds: 600,
+    });
     const parsed = new URL(url);
     expect(parsed.origin + parsed.pathname).toBe(`http://localhost:3000/api/storage/${KEY}`);
     expect(parsed.searchParams.get("filename")).toBe("Plan d'étage.csv");
@@ -207,7 +222,9 @@ describe("disk storage signed URLs and health", () => {
   });
 
   it("refuses to sign a content type that could break the header", async () => {
-    await expect(storage.signedUrl(KEY, { fileName: "x.csv", contentType: "text/csv\r\nX-Evil: 1", expiresInSeconds: 60 })).rejects.toThrow(/content type/);
+    await expect(storage.signedUrl(KEY, { fileName: "x.csv", contentType: "text/csv\r\nX-Evil: 1", expiresInSeconds: 60 })).rejects.toThrow(
+      /content type/,
+    );
   });
 
   it("health writes and removes a probe", async () => {

@@ -48,10 +48,13 @@ function startProxy(upstreamPort: number): Promise<number> {
       res.writeHead(204).end();
       return;
     }
-    const upstream = http.request({ host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = http.request(
+      { host: "127.0.0.1", port: upstreamPort, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on("error", () => res.destroy());
     req.pipe(upstream);
   });
@@ -144,7 +147,11 @@ describe("S3 storage put", () => {
 
     expect(result).toEqual({ size: data.length, checksumSha256: sha256(data) });
     expect(await storage.head(key)).toEqual({ size: data.length });
-    expect(await objectMetadata(key)).toEqual({ size: data.length, contentType: "text/csv; charset=utf-8", metadata: { sha256: sha256(data) } });
+    expect(await objectMetadata(key)).toEqual({
+      size: data.length,
+      contentType: "text/csv; charset=utf-8",
+      metadata: { sha256: sha256(data) },
+    });
   });
 
   it("an empty body is stored as an empty object", async () => {
@@ -188,17 +195,17 @@ describe("S3 storage put", () => {
 
   it("a body that errors before the first part is complete leaves no object", async () => {
     const key = nextKey();
-    await expect(storage.put(key, generated(4 * 1024 * 1024, { failAfter: 1024 * 1024 }).stream, { contentType: "text/csv" })).rejects.toThrow(
-      "renderer exploded",
-    );
+    await expect(
+      storage.put(key, generated(4 * 1024 * 1024, { failAfter: 1024 * 1024 }).stream, { contentType: "text/csv" }),
+    ).rejects.toThrow("renderer exploded");
     expect(await storage.head(key)).toBeNull();
   });
 
   it("a body that errors midway through a multipart upload aborts the upload and leaves no object", async () => {
     const key = nextKey();
-    await expect(storage.put(key, generated(30 * 1024 * 1024, { failAfter: 18 * 1024 * 1024 }).stream, { contentType: "text/csv" })).rejects.toThrow(
-      "renderer exploded",
-    );
+    await expect(
+      storage.put(key, generated(30 * 1024 * 1024, { failAfter: 18 * 1024 * 1024 }).stream, { contentType: "text/csv" }),
+    ).rejects.toThrow("renderer exploded");
     expect(await storage.head(key)).toBeNull();
     expect(requests.some((r) => r.startsWith(`DELETE /${BUCKET}/${key}?uploadId=`))).toBe(true);
     expect(pendingUploads()).toEqual([]);
@@ -227,7 +234,9 @@ describe("S3 storage put", () => {
   });
 
   it("rejects invalid keys before touching the store", async () => {
-    await expect(storage.put("../escape.csv", Readable.from([Buffer.from("x")]), { contentType: "text/csv" })).rejects.toThrow(/Invalid storage key/);
+    await expect(storage.put("../escape.csv", Readable.from([Buffer.from("x")]), { contentType: "text/csv" })).rejects.toThrow(
+      /Invalid storage key/,
+    );
     await expect(storage.head("/abs.csv")).rejects.toThrow(/Invalid storage key/);
   });
 });
@@ -250,12 +259,24 @@ describe("S3 storage head, delete and health", () => {
   });
 
   it("delete in a missing bucket is an error, not a silent success", async () => {
-    const missing = createS3Storage({ bucket: "no-such-bucket", region: "us-east-1", endpoint, forcePathStyle: true, credentials: CREDENTIALS });
+    const missing = createS3Storage({
+      bucket: "no-such-bucket",
+      region: "us-east-1",
+      endpoint,
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+    });
     await expect(missing.delete("exports/x/y.csv")).rejects.toThrow(/Deleting exports\/x\/y\.csv from bucket no-such-bucket failed/);
   });
 
   it("health reports a missing bucket", async () => {
-    const missing = createS3Storage({ bucket: "no-such-bucket", region: "us-east-1", endpoint, forcePathStyle: true, credentials: CREDENTIALS });
+    const missing = createS3Storage({
+      bucket: "no-such-bucket",
+      region: "us-east-1",
+      endpoint,
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+    });
     const health = await missing.health();
     expect(health.ok).toBe(false);
     expect(health.detail).toMatch(/no-such-bucket/);
@@ -268,7 +289,11 @@ describe("S3 presigned URLs", () => {
     const data = Buffer.from("a,b\n1,2\n");
     await storage.put(key, Readable.from([data]), { contentType: "text/csv; charset=utf-8" });
     const before = Date.now();
-    const { url, expiresAt } = await storage.signedUrl(key, { fileName: "Plan-d'étage.csv", contentType: "text/csv; charset=utf-8", expiresInSeconds: 120 });
+    const { url, expiresAt } = await storage.signedUrl(key, {
+      fileName: "Plan-d'étage.csv",
+      contentType: "text/csv; charset=utf-8",
+      expiresInSeconds: 120,
+    });
 
     expect(expiresAt.getTime()).toBeGreaterThan(before + 118_000);
     expect(expiresAt.getTime()).toBeLessThanOrEqual(before + 120_000);
@@ -286,7 +311,14 @@ describe("S3 presigned URLs", () => {
     const key = nextKey();
     await storage.put(key, Readable.from([Buffer.from("public")]), { contentType: "text/csv" });
     const publicEndpoint = `http://localhost:${port}`;
-    const split = createS3Storage({ bucket: BUCKET, region: "us-east-1", endpoint, publicEndpoint, forcePathStyle: true, credentials: CREDENTIALS });
+    const split = createS3Storage({
+      bucket: BUCKET,
+      region: "us-east-1",
+      endpoint,
+      publicEndpoint,
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+    });
     const { url } = await split.signedUrl(key, { fileName: "p.csv", contentType: "text/csv", expiresInSeconds: 60 });
     expect(new URL(url).host).toBe(`localhost:${port}`);
     const res = await fetch(url);
@@ -300,7 +332,13 @@ describe("S3 store that is down", () => {
 
   beforeAll(async () => {
     const closed = await closedPort();
-    down = createS3Storage({ bucket: BUCKET, region: "us-east-1", endpoint: `http://127.0.0.1:${closed}`, forcePathStyle: true, credentials: CREDENTIALS });
+    down = createS3Storage({
+      bucket: BUCKET,
+      region: "us-east-1",
+      endpoint: `http://127.0.0.1:${closed}`,
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+    });
   });
 
   it("put rejects within seconds with a readable error and stops the producer", async () => {
@@ -310,7 +348,9 @@ describe("S3 store that is down", () => {
     const error = await down.put(nextKey(), body, { contentType: "text/csv" }).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(error).toMatchObject({ name: "StorageError" });
-    expect((error as Error).message).toMatch(/^Uploading exports\/project-s3\/export-\d+\.csv to bucket takeoff-exports-test failed: .*ECONNREFUSED/);
+    expect((error as Error).message).toMatch(
+      /^Uploading exports\/project-s3\/export-\d+\.csv to bucket takeoff-exports-test failed: .*ECONNREFUSED/,
+    );
     expect(body.destroyed).toBe(true);
   });
 
@@ -321,7 +361,9 @@ describe("S3 store that is down", () => {
   });
 
   it("head and delete reject with readable errors", async () => {
-    await expect(down.head("exports/x/y.csv")).rejects.toThrow(/Reading exports\/x\/y\.csv from bucket takeoff-exports-test failed: .*ECONNREFUSED/);
+    await expect(down.head("exports/x/y.csv")).rejects.toThrow(
+      /Reading exports\/x\/y\.csv from bucket takeoff-exports-test failed: .*ECONNREFUSED/,
+    );
     await expect(down.delete("exports/x/y.csv")).rejects.toThrow(/Deleting .* failed: .*ECONNREFUSED/);
   });
 

@@ -1,24 +1,62 @@
 // The export dialog's form: what an opening starts with, what a format switch keeps, which formats a source is too large for, and the request it sends.
 import { describe, expect, it } from "vitest";
 import type { Catalogue, FormatInfo, OptionInfo } from "@/components/exports/types";
-import { defaultsFor, exportFormReducer, exportRequestBody, initialExportForm, overRowLimit, type ExportForm } from "@/components/exports/use-export-form";
+import {
+  defaultsFor,
+  exportFormReducer,
+  exportRequestBody,
+  initialExportForm,
+  overRowLimit,
+  type ExportForm,
+} from "@/components/exports/use-export-form";
 
 const toggle = (key: string, value = true): OptionInfo => ({ key, type: "boolean", default: value, description: "" });
 const timezone: OptionInfo = { key: "timezone", type: "string", default: "UTC", description: "" };
 const conditionIds: OptionInfo = { key: "condition_ids", type: "array", items: { type: "string", format: "uuid" }, description: "" };
 
 function format(id: FormatInfo["id"], options: OptionInfo[], maxRows: number | null = null): FormatInfo {
-  return { id, label: id.toUpperCase(), extension: id, content_type: "application/octet-stream", description: `${id} file`, options, max_rows: maxRows };
+  return {
+    id,
+    label: id.toUpperCase(),
+    extension: id,
+    content_type: "application/octet-stream",
+    description: `${id} file`,
+    options,
+    max_rows: maxRows,
+  };
 }
 
-const CSV = format("csv", [toggle("include_unverified"), toggle("include_costs"), conditionIds, timezone, toggle("bom"), { key: "delimiter", type: "string", default: ",", enum: [",", ";", "\t", "tab"], description: "" }]);
+const CSV = format("csv", [
+  toggle("include_unverified"),
+  toggle("include_costs"),
+  conditionIds,
+  timezone,
+  toggle("bom"),
+  { key: "delimiter", type: "string", default: ",", enum: [",", ";", "\t", "tab"], description: "" },
+]);
 const EXCEL = format("excel", [toggle("include_unverified"), toggle("include_costs"), conditionIds, timezone]);
-const PDF = format("pdf", [toggle("include_unverified"), toggle("include_costs"), conditionIds, timezone, { key: "page_size", type: "string", default: "letter", enum: ["letter", "a4"], description: "" }], 100);
+const PDF = format(
+  "pdf",
+  [
+    toggle("include_unverified"),
+    toggle("include_costs"),
+    conditionIds,
+    timezone,
+    { key: "page_size", type: "string", default: "letter", enum: ["letter", "a4"], description: "" },
+  ],
+  100,
+);
 const JSON_ = format("json", [toggle("include_unverified"), conditionIds, toggle("pretty")]);
 
 function catalogue(overrides: { measurements?: number; defaultFormat?: FormatInfo["id"]; formats?: FormatInfo[] } = {}): Catalogue {
   return {
-    source: { type: "document", id: "00000000-0000-4000-8000-000000000001", name: "Structural Set.pdf", project_id: "00000000-0000-4000-8000-000000000002", measurements_count: overrides.measurements ?? 56 },
+    source: {
+      type: "document",
+      id: "00000000-0000-4000-8000-000000000001",
+      name: "Structural Set.pdf",
+      project_id: "00000000-0000-4000-8000-000000000002",
+      measurements_count: overrides.measurements ?? 56,
+    },
     suggested_name: "Structural Set export",
     default_format: overrides.defaultFormat ?? "csv",
     pdf_max_rows: 100,
@@ -54,7 +92,9 @@ describe("export form", () => {
   });
 
   it("leaves conditions and empty defaults out of a format's defaults", () => {
-    expect(defaultsFor(format("json", [conditionIds, { key: "note", type: "string", default: null, description: "" }, toggle("pretty", false)]))).toEqual({ pretty: false });
+    expect(
+      defaultsFor(format("json", [conditionIds, { key: "note", type: "string", default: null, description: "" }, toggle("pretty", false)])),
+    ).toEqual({ pretty: false });
     expect(defaultsFor(undefined)).toEqual({});
   });
 
@@ -84,7 +124,10 @@ describe("export form", () => {
     let form: ExportForm = { ...opened(), error: "Too many requests" };
     form = exportFormReducer(form, { type: "submit" });
     expect(form).toMatchObject({ submitting: true, error: null });
-    expect(exportFormReducer(form, { type: "failed", message: "Rate limited" })).toMatchObject({ submitting: false, error: "Rate limited" });
+    expect(exportFormReducer(form, { type: "failed", message: "Rate limited" })).toMatchObject({
+      submitting: false,
+      error: "Rate limited",
+    });
     expect(exportFormReducer(form, { type: "settled" })).toMatchObject({ submitting: false, error: null });
   });
 

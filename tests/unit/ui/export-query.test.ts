@@ -11,7 +11,13 @@ describe("exports list URL state", () => {
       q: "slab",
       cursor: "abc",
     });
-    expect(parseFilters(new URLSearchParams("status=nope&q="))).toEqual({ status: undefined, format: undefined, type: undefined, q: undefined, cursor: undefined });
+    expect(parseFilters(new URLSearchParams("status=nope&q="))).toEqual({
+      status: undefined,
+      format: undefined,
+      type: undefined,
+      q: undefined,
+      cursor: undefined,
+    });
   });
 
   it("accepts xlsx as excel, like the API", () => {

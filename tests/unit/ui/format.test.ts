@@ -1,6 +1,16 @@
 // Dashboard display helpers: sizes, numbers, relative and exact times.
 import { describe, expect, it } from "vitest";
-import { formatBytes, formatDuration, formatExact, formatMilliseconds, formatMoney, formatNumber, formatQuantity, formatRelative, plural } from "@/lib/format";
+import {
+  formatBytes,
+  formatDuration,
+  formatExact,
+  formatMilliseconds,
+  formatMoney,
+  formatNumber,
+  formatQuantity,
+  formatRelative,
+  plural,
+} from "@/lib/format";
 
 describe("formatBytes", () => {
   it("shows bytes, then binary units with one decimal below 10", () => {

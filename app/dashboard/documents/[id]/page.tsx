@@ -31,9 +31,15 @@ export default async function DocumentPage({ params }: Props) {
   return (
     <div className="space-y-6">
       <PageHeader
-        crumbs={[{ label: "Projects", href: "/dashboard" }, { label: doc.project.name, href: `/dashboard/projects/${doc.project_id}` }, { label: doc.name }]}
+        crumbs={[
+          { label: "Projects", href: "/dashboard" },
+          { label: doc.project.name, href: `/dashboard/projects/${doc.project_id}` },
+          { label: doc.name },
+        ]}
         title={doc.name}
-        description={<p className="text-sm">{doc.project.client_name ? `${doc.project.name} · ${doc.project.client_name}` : doc.project.name}</p>}
+        description={
+          <p className="text-sm">{doc.project.client_name ? `${doc.project.name} · ${doc.project.client_name}` : doc.project.name}</p>
+        }
         actions={<ExportButton source={{ type: "document", id: doc.id, name: doc.name }} conditions={conditionChoices} />}
       />
 
@@ -70,9 +76,15 @@ export default async function DocumentPage({ params }: Props) {
               <caption className="sr-only">Pages of {doc.name}</caption>
               <thead className="border-b border-slate-200 bg-slate-50 text-xs font-semibold tracking-wide text-slate-700 uppercase">
                 <tr>
-                  <th scope="col" className="px-4 py-2.5">Page</th>
-                  <th scope="col" className="px-3 py-2.5">Sheet</th>
-                  <th scope="col" className="px-4 py-2.5 text-right">Measurements</th>
+                  <th scope="col" className="px-4 py-2.5">
+                    Page
+                  </th>
+                  <th scope="col" className="px-3 py-2.5">
+                    Sheet
+                  </th>
+                  <th scope="col" className="px-4 py-2.5 text-right">
+                    Measurements
+                  </th>
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-200">

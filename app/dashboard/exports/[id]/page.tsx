@@ -29,8 +29,14 @@ export default async function ExportPage({ params }: Props) {
   // The source may have been deleted since; the export stays readable.
   const sourceName =
     item.type === "document_export" && item.document_id
-      ? await getDocument(db, user.id, item.document_id).then((d) => d.name, () => null)
-      : await findOwnedProject(db, user.id, item.project_id).then((p) => p.name, () => null);
+      ? await getDocument(db, user.id, item.document_id).then(
+          (d) => d.name,
+          () => null,
+        )
+      : await findOwnedProject(db, user.id, item.project_id).then(
+          (p) => p.name,
+          () => null,
+        );
 
   return (
     <div className="space-y-4">

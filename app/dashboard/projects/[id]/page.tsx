@@ -41,7 +41,13 @@ export default async function ProjectPage({ params }: Props) {
             {project.description && <p className="text-slate-600">{project.description}</p>}
           </div>
         }
-        actions={<ExportButton source={{ type: "project", id: project.id, name: project.name }} label="Export project" conditions={conditionChoices} />}
+        actions={
+          <ExportButton
+            source={{ type: "project", id: project.id, name: project.name }}
+            label="Export project"
+            conditions={conditionChoices}
+          />
+        }
       />
 
       <StatList
@@ -49,7 +55,10 @@ export default async function ProjectPage({ params }: Props) {
           { label: "Documents", value: formatNumber(project.documents.length) },
           { label: "Conditions", value: formatNumber(project.totals.conditions) },
           { label: "Measurements", value: formatNumber(project.totals.measurements) },
-          { label: "Total with markup", value: project.totals.total_with_markup !== null ? formatMoney(project.totals.total_with_markup) : "—" },
+          {
+            label: "Total with markup",
+            value: project.totals.total_with_markup !== null ? formatMoney(project.totals.total_with_markup) : "—",
+          },
         ]}
       />
 
@@ -64,7 +73,10 @@ export default async function ProjectPage({ params }: Props) {
             {project.documents.map((d) => (
               <li key={d.id} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3 sm:px-5">
                 <div className="min-w-0">
-                  <Link href={`/dashboard/documents/${d.id}`} className="font-medium break-words text-slate-900 hover:text-blue-800 hover:underline">
+                  <Link
+                    href={`/dashboard/documents/${d.id}`}
+                    className="font-medium break-words text-slate-900 hover:text-blue-800 hover:underline"
+                  >
                     {d.name}
                   </Link>
                   <p className="text-sm text-slate-600">

@@ -15,8 +15,8 @@ export default async function ApiKeysPage() {
         title="API keys"
         description={
           <p>
-            Integrations call the API with <code className="rounded bg-slate-100 px-1 text-sm">Authorization: Bearer &lt;key&gt;</code>. Each key acts as you; revoke it when it is no longer
-            needed. See the{" "}
+            Integrations call the API with <code className="rounded bg-slate-100 px-1 text-sm">Authorization: Bearer &lt;key&gt;</code>.
+            Each key acts as you; revoke it when it is no longer needed. See the{" "}
             <a href="/api-docs" className="font-medium text-blue-800 underline underline-offset-2">
               API reference
             </a>

@@ -55,7 +55,12 @@ function hex4(n: number): string {
 /** Which font draws a code point: Noto Sans for Latin/Greek/Cyrillic and common symbols, Noto Sans SC for CJK, the Hangul subset for Korean. */
 function faceOf(cp: number): Face {
   if (cp < 0x0530) return "latin";
-  if ((cp >= 0x1100 && cp <= 0x11ff) || (cp >= 0x3130 && cp <= 0x318f) || (cp >= 0xa960 && cp <= 0xa97f) || (cp >= 0xac00 && cp <= 0xd7ff)) {
+  if (
+    (cp >= 0x1100 && cp <= 0x11ff) ||
+    (cp >= 0x3130 && cp <= 0x318f) ||
+    (cp >= 0xa960 && cp <= 0xa97f) ||
+    (cp >= 0xac00 && cp <= 0xd7ff)
+  ) {
     return "hangul";
   }
   return LATIN_FACE.some(([a, b]) => cp >= a && cp <= b) ? "latin" : "cjk";

@@ -51,7 +51,12 @@ export const pdf: Renderer = {
   render: (source, options, out, progress) => renderPdf(source, options, out, progress),
 };
 
-export async function renderPdf(source: ExportSource, options: NormalisedOptions, out: Writable, progress: Progress): Promise<RenderResult> {
+export async function renderPdf(
+  source: ExportSource,
+  options: NormalisedOptions,
+  out: Writable,
+  progress: Progress,
+): Promise<RenderResult> {
   const title = source.type === "document" && source.document ? source.document.name : source.project.name;
   const doc = new PDFDocument({
     autoFirstPage: false,

@@ -107,7 +107,8 @@ export class Report {
   private tableHeader(p: Pager, cols: Col[]): void {
     if (p.drawing) {
       this.content.rect(MARGIN, p.y, this.contentWidth, HEADER_H, HEADER_FILL);
-      for (const c of this.columns(cols)) this.typeset.draw(c.col.header, c.x + 4, p.y + 11, { size: BODY, bold: true }, c.w - 8, c.col.align);
+      for (const c of this.columns(cols))
+        this.typeset.draw(c.col.header, c.x + 4, p.y + 11, { size: BODY, bold: true }, c.w - 8, c.col.align);
     }
     p.y += HEADER_H;
   }
@@ -141,14 +142,20 @@ export class Report {
     const { source } = this;
     p.newPage();
     const titleStyle: Style = { size: 18, bold: true };
-    for (const l of this.typeset.wrap(source.type === "document" && source.document ? source.document.name : source.project.name, titleStyle, this.contentWidth, 3)) {
+    for (const l of this.typeset.wrap(
+      source.type === "document" && source.document ? source.document.name : source.project.name,
+      titleStyle,
+      this.contentWidth,
+      3,
+    )) {
       this.textLine(p, l, titleStyle, 24);
     }
     const meta: Style = { size: 10, color: "#374151" };
     if (source.type === "document") this.textLine(p, `Project: ${this.typeset.line(source.project.name)}`, meta, 15);
     if (source.project.clientName) this.textLine(p, `Client: ${this.typeset.line(source.project.clientName)}`, meta, 15);
     if (source.project.description) {
-      for (const l of this.typeset.wrap(source.project.description, { size: 9, color: GREY }, this.contentWidth, 6)) this.textLine(p, l, { size: 9, color: GREY }, 13);
+      for (const l of this.typeset.wrap(source.project.description, { size: 9, color: GREY }, this.contentWidth, 6))
+        this.textLine(p, l, { size: 9, color: GREY }, 13);
     }
     p.y += 10;
 
@@ -181,7 +188,13 @@ export class Report {
     this.tableHeader(p, summaryCols);
     source.conditions.forEach((c, i) => {
       if (p.ensure(ROW_H)) this.tableHeader(p, summaryCols);
-      const cells = [this.typeset.line(c.name), c.measurementType, this.typeset.line(c.unit), formatNumber2(c.totalQuantity), formatInteger(c.measurementCount)];
+      const cells = [
+        this.typeset.line(c.name),
+        c.measurementType,
+        this.typeset.line(c.unit),
+        formatNumber2(c.totalQuantity),
+        formatInteger(c.measurementCount),
+      ];
       if (this.showCosts) {
         cells.push(
           c.costs?.unit_cost != null ? formatMoney(c.costs.unit_cost) : "",

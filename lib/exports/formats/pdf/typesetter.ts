@@ -121,7 +121,9 @@ export class Typesetter {
   wrap(value: string, style: Style, max: number, maxLines: number): string[] {
     const lines: string[] = [];
     for (const paragraph of this.cleaner.clean(value).split(/\r?\n|\r/)) {
-      const tokens = paragraph.match(/\s+|[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+/g) ?? [""];
+      const tokens = paragraph.match(
+        /\s+|[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]|[^\s\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]+/g,
+      ) ?? [""];
       let current = "";
       for (const token of tokens) {
         const next = current + token;
