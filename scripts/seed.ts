@@ -460,19 +460,17 @@ export async function seedProject(handle: DbHandle, opts: SeedOptions): Promise<
         });
       }
     }
-    await db
-      .insert(documents)
-      .values(
-        documentRows.map((d) => ({
-          id: d.id,
-          projectId,
-          name: d.name,
-          pageCount: pagesPerDocument,
-          position: d.position,
-          createdAt: now,
-          updatedAt: now,
-        })),
-      );
+    await db.insert(documents).values(
+      documentRows.map((d) => ({
+        id: d.id,
+        projectId,
+        name: d.name,
+        pageCount: pagesPerDocument,
+        position: d.position,
+        createdAt: now,
+        updatedAt: now,
+      })),
+    );
     for (let i = 0; i < pageRows.length; i += 1000) await db.insert(pages).values(pageRows.slice(i, i + 1000));
 
     let written = 0;
