@@ -87,6 +87,22 @@ describe("a CSV export end to end", () => {
     expect(after.download_count).toBe(1);
   });
 
+  it("names the format in the 202 message and the default description as the dashboard does", async () => {
+    const user = await createTestUser();
+    const project = await createTestProject(user);
+    const docId = project.documents[0].id;
+    for (const [format, label] of [
+      ["excel", "Excel"],
+      ["ost", "OST XML"],
+    ]) {
+      const res = await callRoute("POST", `/api/documents/${docId}/export`, { as: user, body: { format } });
+      expect(res.status).toBe(202);
+      const created = await res.json();
+      expect(created.message).toBe(`Export of "Structural Set.pdf" started as ${label}. Follow it on the Exports page.`);
+      expect(created.export.description).toBe(`${label} export of Structural Set.pdf`);
+    }
+  });
+
   it("refuses a tampered or expired storage URL with 403", async () => {
     const user = await createTestUser();
     const project = await createTestProject(user);

@@ -57,8 +57,11 @@ export function suggestedName(label: string): string {
   return `${base} export`.slice(0, 200);
 }
 
+/** The format's display name, as the dashboard and the catalogue write it: "Excel", "OST XML". */
+const FORMAT_NAMES: Record<ExportFormat, string> = { csv: "CSV", excel: "Excel", pdf: "PDF", json: "JSON", ost: "OST XML" };
+
 export function formatLabel(format: ExportFormat): string {
-  return format.toUpperCase();
+  return FORMAT_NAMES[format];
 }
 
 /** Measurement rows the export will contain, after filters (for the PDF cap). */
