@@ -1,9 +1,14 @@
 "use client";
-/** Sign-in and sign-up forms, posting to better-auth's endpoints; errors are announced and focus stays in the form. */
+/**
+ * Sign-in and sign-up forms, posting to better-auth's endpoints; errors are
+ * announced and focus stays in the form. Afterwards the visitor lands on
+ * `next`, the page they asked for (checked by the page and again here).
+ */
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useRef, useState } from "react";
 import { buttonClass, inputClass } from "@/components/ui/button";
+import { authPageHref, safeReturnPath } from "@/lib/return-path";
 
 type Mode = "sign-in" | "sign-up";
 
@@ -16,7 +21,7 @@ function messageFor(status: number | undefined, data: { message?: string; code?:
   return mode === "sign-in" ? "Could not sign in. Try again." : "Could not create the account. Try again.";
 }
 
-export function AuthForm({ mode, demo }: { mode: Mode; demo?: { email: string; password: string } }) {
+export function AuthForm({ mode, next, demo }: { mode: Mode; next?: string; demo?: { email: string; password: string } }) {
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -40,7 +45,8 @@ export function AuthForm({ mode, demo }: { mode: Mode; demo?: { email: string; p
       requestAnimationFrame(() => errorRef.current?.focus());
       return;
     }
-    router.push("/dashboard");
+    // Replace: Back after signing in should not show the form again.
+    router.replace(safeReturnPath(next));
     router.refresh();
   }
 
@@ -122,14 +128,14 @@ export function AuthForm({ mode, demo }: { mode: Mode; demo?: { email: string; p
           {mode === "sign-in" ? (
             <>
               No account?{" "}
-              <Link href="/sign-up" className="font-medium text-blue-800 underline underline-offset-2">
+              <Link href={authPageHref("/sign-up", next)} className="font-medium text-blue-800 underline underline-offset-2">
                 Sign up
               </Link>
             </>
           ) : (
             <>
               Already registered?{" "}
-              <Link href="/sign-in" className="font-medium text-blue-800 underline underline-offset-2">
+              <Link href={authPageHref("/sign-in", next)} className="font-medium text-blue-800 underline underline-offset-2">
                 Sign in
               </Link>
             </>
