@@ -70,6 +70,8 @@ const EnvSchema = z.object({
   /** First retry delay after a system error (doubles per attempt, inline runner). */
   EXPORTS_RETRY_DELAY_MS: int(2000, 0, 600_000),
   PDF_MAX_ROWS: int(250_000, 1, 10_000_000),
+  /** Most takeoff map pages one PDF may draw (option `takeoff_maps`, SPEC §12.4); more is refused at creation with a 422. */
+  PDF_MAX_MAP_PAGES: int(500, 1, 100_000),
 
   /**
    * Test-only fault switch (POST /api/test/faults). Honoured only in the

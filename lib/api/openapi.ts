@@ -7,6 +7,7 @@ import { z } from "zod";
 import { ListQuerySchema } from "@/lib/exports/schemas";
 import { CreateExportBodySchema, GenericCreateExportBodySchema, PatchExportBodySchema } from "@/lib/exports/schemas";
 import { CreateApiKeySchema } from "@/lib/auth/api-keys";
+import { PageMapQuerySchema } from "@/lib/takeoff/page-map";
 import { ProjectImportSchema } from "@/lib/takeoff/schemas";
 import {
   ApiKeyCreatedSchema,
@@ -28,7 +29,7 @@ import {
 } from "./schemas";
 
 type Method = "get" | "post" | "patch" | "delete";
-type Responses = Record<number, { description: string; schema?: z.ZodType; headers?: string[] }>;
+type Responses = Record<number, { description: string; schema?: z.ZodType; headers?: string[]; mediaType?: string }>;
 type Operation = {
   summary: string;
   tag: string;
@@ -224,6 +225,20 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       responses: { 200: { description: "Document", schema: DocumentDetailSchema }, 401: E[401], 404: E[404] },
     },
   },
+  "/api/pages/{id}/takeoff.svg": {
+    get: {
+      summary: "The page's takeoff map as SVG: every measurement in its condition colour, with a legend (SPEC §12.4)",
+      tag: "Projects",
+      query: PageMapQuerySchema,
+      responses: {
+        200: { description: "The map", mediaType: "image/svg+xml", headers: ["ETag", "Cache-Control"] },
+        304: { description: "Unchanged since the ETag sent in If-None-Match" },
+        401: E[401],
+        404: E[404],
+        422: err("A malformed `conditions` list, or an unknown query parameter"),
+      },
+    },
+  },
   "/api/api-keys": {
     get: {
       summary: "The caller's API keys",
@@ -306,6 +321,7 @@ export function openApiDocument(): Record<string, unknown> {
           description: r.description,
           ...(r.headers ? { headers: Object.fromEntries(r.headers.map((h) => [h, { schema: { type: "string" } }])) } : {}),
           ...(r.schema ? { content: { "application/json": { schema: hoist(toJsonSchema(r.schema, "output"), components) } } } : {}),
+          ...(r.mediaType ? { content: { [r.mediaType]: { schema: { type: "string" } } } } : {}),
         };
       }
       item[method] = {

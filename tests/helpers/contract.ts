@@ -31,6 +31,14 @@ export async function checkContract(pathTemplate: string, method: string, res: R
   const documented = op.responses[String(res.status)];
   if (!documented) throw new Error(`Contract: ${method} ${pathTemplate} answered ${res.status}, which the OpenAPI document does not list`);
   if (!documented.content) return;
+  const media = Object.keys(documented.content as Record<string, unknown>);
+  if (!media.includes("application/json")) {
+    // A documented non-JSON body (an SVG map): the response must carry that media type.
+    const type = res.headers.get("content-type")?.split(";")[0].trim() ?? "";
+    if (!media.includes(type))
+      throw new Error(`Contract: ${method} ${pathTemplate} ${res.status} sent "${type}", documented ${media.join(", ")}`);
+    return;
+  }
   const key = `${method} ${pathTemplate} ${res.status}`;
   let validate = validators.get(key);
   if (validate === undefined) {

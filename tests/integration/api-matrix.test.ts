@@ -12,6 +12,7 @@ import { callRoute, createTestProject, createTestUser, waitForExport, type TestU
 type Fixture = {
   projectId: string;
   documentId: string;
+  pageId: string;
   completedId: string;
   completedTask: string;
   pendingId: string;
@@ -47,6 +48,7 @@ const CASES: Case[] = [
     destructive: true,
   },
   { method: "GET", path: "/api/documents/{id}", build: (f) => `/api/documents/${f.documentId}`, ok: 200, owned: true },
+  { method: "GET", path: "/api/pages/{id}/takeoff.svg", build: (f) => `/api/pages/${f.pageId}/takeoff.svg`, ok: 200, owned: true },
   { method: "GET", path: "/api/documents/{id}/export", build: (f) => `/api/documents/${f.documentId}/export`, ok: 200, owned: true },
   {
     method: "POST",
@@ -145,6 +147,7 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
     return {
       projectId: project.id,
       documentId,
+      pageId: project.documents[0].pages[0].id,
       completedId: completed.export_id,
       completedTask: completed.task_id,
       pendingId: pending.export_id,
