@@ -12,6 +12,8 @@ const NEXT = path.resolve("node_modules/.bin/next");
 const SEED = ["--import", "tsx", path.resolve("scripts/seed.ts")];
 const ROUNDS = Number(process.env.E2E_CRASH_ROUNDS ?? 3);
 const SECRET = "operations-test-secret-0123456789abcdef";
+/** Ports of the servers these tests start, beside the suite's own (E2E_PORT, default 3100). */
+const PORT_BASE = Number(process.env.E2E_PORT ?? 3100);
 
 /** The server's environment: only what a deployment would set, nothing from this test process's own configuration. */
 function serverEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
@@ -105,7 +107,7 @@ test.describe("start-up configuration", () => {
     test(`${c.name}: exits non-zero naming the variable, having answered no request`, async () => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "startup-config-"));
       try {
-        const { code, output, answers } = await startExpectingExit(3110 + i, { DATA_DIR: dataDir, ...c.env });
+        const { code, output, answers } = await startExpectingExit(PORT_BASE + 10 + i, { DATA_DIR: dataDir, ...c.env });
         expect(code, output).not.toBe(0);
         expect(output).toContain("Takeoff Exports could not start");
         expect(output).toMatch(c.line);
@@ -119,7 +121,7 @@ test.describe("start-up configuration", () => {
   test("a complete production configuration on PostgreSQL starts; health and sign-up answer 200", async () => {
     const pg = process.env.TEST_DATABASE_URL;
     test.skip(!pg, "TEST_DATABASE_URL is not set");
-    const port = 3120;
+    const port = PORT_BASE + 20;
     const base = `http://127.0.0.1:${port}`;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "startup-ok-"));
     const child = spawn(NEXT, ["start", "-p", String(port)], {
@@ -151,7 +153,7 @@ test.describe("crash and restart", () => {
 
   test(`a server killed with SIGKILL mid-export and not yet reaped starts again at once; the export ends (${ROUNDS} rounds)`, async () => {
     test.setTimeout(120_000 + ROUNDS * 120_000);
-    const port = 3130;
+    const port = PORT_BASE + 30;
     const base = `http://127.0.0.1:${port}`;
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "crash-restart-"));
     const logFile = path.join(dataDir, "server.log");
