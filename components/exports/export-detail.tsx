@@ -3,6 +3,8 @@
  * One export in full: status with live progress, error and warnings, every
  * field, the options it was made with, and the event timeline. Export and
  * timeline poll about every 2 s while the export is queued or running.
+ * On a phone the timeline comes right after the status; on a wide screen it
+ * stays in the right-hand column under the options.
  */
 import Link from "next/link";
 import { useRouter } from "next/navigation";
@@ -14,6 +16,7 @@ import { fetcher } from "@/lib/fetcher";
 import { formatBytes, formatDuration, formatExact, formatMilliseconds, formatNumber, plural } from "@/lib/format";
 import { isActive } from "@/lib/exports/model";
 import { ExportActionButtons, useExportActions } from "./export-actions";
+import { repeatsSubtitle, shownOptions } from "./export-options";
 import { RenameExport } from "./rename-export";
 import { ProgressBar, StatusPill } from "./status-badge";
 import { TYPE_LABELS, formatLabel, type ExportEvent, type ExportItem } from "./types";
@@ -31,11 +34,13 @@ const OPTION_LABELS: Record<string, string> = {
   page_size: "Page size",
   orientation: "Orientation",
   pretty: "Indented JSON",
+  columns: "Columns",
 };
 
 function optionValue(key: string, value: unknown): string {
   if (typeof value === "boolean") return value ? "Yes" : "No";
   if (key === "delimiter") return value === "\t" ? "Tab" : value === "," ? "Comma (,)" : value === ";" ? "Semicolon (;)" : String(value);
+  if (key === "columns" && Array.isArray(value)) return value.map((c) => String(c).replace(/_/g, " ")).join(", ");
   if (Array.isArray(value)) return plural(value.length, "condition");
   if (value === null || value === undefined) return "—";
   if (typeof value === "object") return JSON.stringify(value);
@@ -111,9 +116,9 @@ function When({ iso }: { iso: string | null }) {
   );
 }
 
-function Card({ title, children, id }: { title: string; children: React.ReactNode; id: string }) {
+function Card({ title, children, id, className = "" }: { title: string; children: React.ReactNode; id: string; className?: string }) {
   return (
-    <section aria-labelledby={id} className="rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-5">
+    <section aria-labelledby={id} className={`rounded-lg bg-white p-4 shadow-sm ring-1 ring-slate-200 sm:p-5 ${className}`}>
       <h2 id={id} className="text-base font-semibold text-slate-900">
         {title}
       </h2>
@@ -152,7 +157,10 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
   const sourceHref =
     item.type === "document_export" ? `/dashboard/documents/${item.document_id}` : `/dashboard/projects/${item.project_id}`;
   const events = eventsData?.events ?? [];
-  const options = Object.entries((item.options ?? {}) as Record<string, unknown>);
+  // Only the options that change this format's file (a CSV has no costs unless cost columns were chosen).
+  const options = shownOptions(item.format, item.options as Record<string, unknown> | null);
+  // The default description says what the subtitle says: show it only when someone wrote their own.
+  const description = repeatsSubtitle(item.description, [formatLabel(item.format), item.format], sourceName) ? null : item.description;
   const warnings = (item.warnings ?? []) as string[];
 
   return (
@@ -170,7 +178,7 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
             <Link href={sourceHref} className="font-medium text-blue-800 underline underline-offset-2">
               {sourceName ?? "source"}
             </Link>
-            {item.description ? <span className="block text-sm text-slate-600">{item.description}</span> : null}
+            {description ? <span className="block text-sm text-slate-600">{description}</span> : null}
           </p>
         </div>
         <div className="flex flex-wrap gap-2">
@@ -239,8 +247,9 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
         </section>
       )}
 
+      {/* Below lg the columns dissolve (display: contents) into one list, so the timeline can move up. */}
       <div className="grid gap-5 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
-        <div className="space-y-5">
+        <div className="contents lg:block lg:space-y-5">
           <Card title="File" id="file-heading">
             <dl className="divide-y divide-slate-100">
               <Field label="File name">{item.file_name ?? "—"}</Field>
@@ -313,7 +322,7 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
           </Card>
         </div>
 
-        <div className="space-y-5">
+        <div className="contents lg:block lg:space-y-5">
           <Card title="Options" id="options-heading">
             {options.length === 0 ? (
               <p className="text-sm text-slate-600">Defaults.</p>
@@ -328,7 +337,7 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
             )}
           </Card>
 
-          <Card title="Timeline" id="timeline-heading">
+          <Card title="Timeline" id="timeline-heading" className="max-lg:order-first">
             {events.length === 0 ? (
               <p className="text-sm text-slate-600">No events yet.</p>
             ) : (
