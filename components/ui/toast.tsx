@@ -3,9 +3,15 @@
  * Toasts: announced through a live region that exists before any toast does
  * (screen readers ignore regions inserted together with their content).
  * Each toast pauses its timer while hovered or focused, so a keyboard user
- * can reach its action, and can be dismissed.
+ * can reach its action, and can be dismissed. A toast whose action leads to a
+ * page never offers that link on the page itself, and goes away when the user
+ * gets there (the page now says what the toast said). On a phone only the
+ * newest toast shows, at the bottom and compact (message and link cut to one
+ * line, three for an error; screen readers get them in full), so it covers as
+ * little of the page as it can.
  */
 import Link from "next/link";
+import { usePathname } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState } from "react";
 
 export type ToastAction = {
@@ -28,13 +34,30 @@ const ToastContext = createContext<ToastApi>({ show: () => {} });
 
 let nextId = 1;
 
+/** The page a toast's link leads to (path only), or null for no link or a file download. */
+function actionPath(action: ToastAction | undefined): string | null {
+  if (!action || action.download) return null;
+  return action.href.split(/[?#]/)[0] || null;
+}
+
 const TONES = {
   success: { bar: "border-emerald-600", icon: "✓", iconClass: "bg-emerald-100 text-emerald-800", label: "Success" },
   error: { bar: "border-red-600", icon: "!", iconClass: "bg-red-100 text-red-800", label: "Error" },
   info: { bar: "border-blue-600", icon: "i", iconClass: "bg-blue-100 text-blue-800", label: "Information" },
 } as const;
 
-function ToastCard({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number) => void }) {
+function ToastCard({
+  toast,
+  onDismiss,
+  pathname,
+  older,
+}: {
+  toast: Toast;
+  onDismiss: (id: number) => void;
+  pathname: string;
+  /** Not the newest: hidden on a phone (it was announced when it came). */
+  older: boolean;
+}) {
   const [paused, setPaused] = useState(false);
   const remaining = useRef(toast.tone === "error" ? 12_000 : 8_000);
 
@@ -49,7 +72,10 @@ function ToastCard({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number)
   }, [paused, onDismiss, toast.id]);
 
   const tone = TONES[toast.tone];
-  const actionClass = "mt-2 inline-block text-sm font-semibold text-blue-800 underline underline-offset-2 hover:text-blue-900";
+  const actionClass =
+    "mt-1 inline-block max-w-full text-sm font-semibold text-blue-800 underline underline-offset-2 hover:text-blue-900 max-sm:truncate sm:mt-2";
+  // No link to the page the user is on.
+  const action = toast.action && actionPath(toast.action) !== pathname ? toast.action : undefined;
   return (
     <div
       data-testid="toast"
@@ -60,7 +86,7 @@ function ToastCard({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number)
       onBlur={(e) => {
         if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setPaused(false);
       }}
-      className={`pointer-events-auto rounded-md border-l-4 bg-white p-3 shadow-lg ring-1 ring-slate-200 ${tone.bar}`}
+      className={`pointer-events-auto rounded-md border-l-4 bg-white px-3 py-2 shadow-lg ring-1 ring-slate-200 sm:py-3 ${tone.bar} ${older ? "max-sm:hidden" : ""}`}
     >
       <div className="flex items-start gap-3">
         <span
@@ -74,15 +100,21 @@ function ToastCard({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number)
             <span className="sr-only">{tone.label}: </span>
             {toast.title}
           </p>
-          {toast.message && <p className="mt-1 break-words text-sm text-slate-700">{toast.message}</p>}
-          {toast.action &&
-            (toast.action.download ? (
-              <a href={toast.action.href} className={actionClass}>
-                {toast.action.label}
+          {toast.message && (
+            <p
+              className={`mt-0.5 text-sm break-words text-slate-700 sm:mt-1 ${toast.tone === "error" ? "max-sm:line-clamp-3" : "max-sm:line-clamp-1"}`}
+            >
+              {toast.message}
+            </p>
+          )}
+          {action &&
+            (action.download ? (
+              <a href={action.href} className={actionClass}>
+                {action.label}
               </a>
             ) : (
-              <Link href={toast.action.href} prefetch={false} className={actionClass}>
-                {toast.action.label}
+              <Link href={action.href} prefetch={false} className={actionClass}>
+                {action.label}
               </Link>
             ))}
         </div>
@@ -100,7 +132,14 @@ function ToastCard({ toast, onDismiss }: { toast: Toast; onDismiss: (id: number)
 }
 
 export function ToastProvider({ children }: { children: React.ReactNode }) {
+  const pathname = usePathname();
   const [toasts, setToasts] = useState<Toast[]>([]);
+  // Arriving on the page a toast links to dismisses it (state adjusted while rendering, as React recommends over an effect).
+  const [lastPath, setLastPath] = useState(pathname);
+  if (pathname !== lastPath) {
+    setLastPath(pathname);
+    if (toasts.some((t) => actionPath(t.action) === pathname)) setToasts(toasts.filter((t) => actionPath(t.action) !== pathname));
+  }
   const dismiss = useCallback((id: number) => setToasts((all) => all.filter((t) => t.id !== id)), []);
   const show = useCallback((t: Omit<Toast, "id">) => {
     const id = nextId++;
@@ -114,10 +153,10 @@ export function ToastProvider({ children }: { children: React.ReactNode }) {
       <section
         aria-label="Notifications"
         aria-live="polite"
-        className="pointer-events-none fixed inset-x-3 bottom-3 z-50 flex flex-col gap-2 sm:inset-x-auto sm:right-4 sm:bottom-4 sm:w-96"
+        className="pointer-events-none fixed inset-x-2 bottom-2 z-50 flex flex-col gap-2 sm:inset-x-auto sm:right-4 sm:bottom-4 sm:w-96"
       >
-        {toasts.map((t) => (
-          <ToastCard key={t.id} toast={t} onDismiss={dismiss} />
+        {toasts.map((t, i) => (
+          <ToastCard key={t.id} toast={t} onDismiss={dismiss} pathname={pathname} older={i < toasts.length - 1} />
         ))}
       </section>
     </ToastContext.Provider>
