@@ -40,29 +40,38 @@ export type PageMapData = {
   measurements: MapMeasurement[];
 };
 
-/** The page (another user's is "Page not found"), the conditions of its project and the page's measurements. */
+/**
+ * The page (another user's is "Page not found"), the conditions of its
+ * project and the page's measurements: three reads at once, each scoped to
+ * the owner inside its own query (no read waits for another).
+ */
 export async function readPageMap(db: Db, input: { userId: string; pageId: string; conditionIds?: string[] }): Promise<PageMapData> {
-  const [row] = await db
-    .select({
-      pageNumber: pages.pageNumber,
-      sheetNumber: pages.sheetNumber,
-      sheetTitle: pages.sheetTitle,
-      documentName: documents.name,
-      projectId: documents.projectId,
-    })
+  const owned = and(eq(pages.id, input.pageId), eq(projects.userId, input.userId));
+  const onlyConditions = (column: typeof conditions.id | typeof measurements.conditionId): SQL | undefined =>
+    input.conditionIds ? inArray(column, input.conditionIds) : undefined;
+  const ownedProject = db
+    .select({ id: documents.projectId })
     .from(pages)
     .innerJoin(documents, eq(documents.id, pages.documentId))
     .innerJoin(projects, eq(projects.id, documents.projectId))
-    .where(and(eq(pages.id, input.pageId), eq(projects.userId, input.userId)));
-  if (!row) throw notFound("Page");
+    .where(owned);
 
-  const onlyConditions = (column: typeof conditions.id | typeof measurements.conditionId): SQL | undefined =>
-    input.conditionIds ? inArray(column, input.conditionIds) : undefined;
-  const [conditionRows, measurementRows] = await Promise.all([
+  const [[row], conditionRows, measurementRows] = await Promise.all([
+    db
+      .select({
+        pageNumber: pages.pageNumber,
+        sheetNumber: pages.sheetNumber,
+        sheetTitle: pages.sheetTitle,
+        documentName: documents.name,
+      })
+      .from(pages)
+      .innerJoin(documents, eq(documents.id, pages.documentId))
+      .innerJoin(projects, eq(projects.id, documents.projectId))
+      .where(owned),
     db
       .select({ id: conditions.id, name: conditions.name, color: conditions.color, unit: conditions.unit })
       .from(conditions)
-      .where(and(eq(conditions.projectId, row.projectId), onlyConditions(conditions.id)))
+      .where(and(inArray(conditions.projectId, ownedProject), onlyConditions(conditions.id)))
       .orderBy(asc(conditions.sortOrder), asc(conditions.name), asc(conditions.id)),
     db
       .select({
@@ -72,9 +81,13 @@ export async function readPageMap(db: Db, input: { userId: string; pageId: strin
         quantity: measurements.quantity,
       })
       .from(measurements)
-      .where(and(eq(measurements.pageId, input.pageId), onlyConditions(measurements.conditionId)))
+      .innerJoin(pages, eq(pages.id, measurements.pageId))
+      .innerJoin(documents, eq(documents.id, pages.documentId))
+      .innerJoin(projects, eq(projects.id, documents.projectId))
+      .where(and(eq(measurements.pageId, input.pageId), eq(projects.userId, input.userId), onlyConditions(measurements.conditionId)))
       .orderBy(asc(measurements.position), asc(measurements.id)),
   ]);
+  if (!row) throw notFound("Page");
   return { title: `Takeoff map — ${mapTitle(row)}`, conditions: conditionRows, measurements: measurementRows };
 }
 

@@ -9,6 +9,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { specExampleProject } from "../fixtures/spec-example";
 import { parseXml, type XmlNode } from "../fixtures/formats-xml";
 import { readerAvailable } from "../helpers/file-readers";
+import { getDb } from "@/db";
+import { groupLabel, legendRows } from "@/lib/takeoff/map";
+import { documentPageTotals } from "@/lib/takeoff/page-map";
 import { callRoute, createTestProject, createTestUser, type TestUser } from "../helpers/app";
 
 const hasXmllint = readerAvailable("xmllint", ["--version"]);
@@ -153,5 +156,23 @@ describe("GET /api/pages/{id}/takeoff.svg", () => {
     expect(await again.text()).toBe("");
     const filtered = await callRoute("GET", url(page1, "?legend=false"), { as: owner, headers: { "if-none-match": etag } });
     expect(filtered.status).toBe(200);
+  });
+
+  it("the dashboard's per-page legends (one grouped query) agree with the SVG, and are the owner's only", async () => {
+    const documentId = project.documents[0].id;
+    const totals = await documentPageTotals(await getDb(), { userId: owner.id, documentId });
+    const conditions = project.conditions.map((c, i) => ({
+      id: c.id,
+      name: c.name,
+      color: ["#3B82F6", "#EF4444"][i],
+      unit: ["SF", "LF"][i],
+    }));
+    for (const p of project.documents[0].pages) {
+      const rows = legendRows(conditions, totals.get(p.id) ?? new Map());
+      const svg = await (await callRoute("GET", url(p.id), { as: owner })).text();
+      const titles = conditionGroups(svg).map((g) => all(g, "title")[0].text);
+      expect(titles).toEqual(rows.map(groupLabel));
+    }
+    expect((await documentPageTotals(await getDb(), { userId: stranger.id, documentId })).size).toBe(0);
   });
 });

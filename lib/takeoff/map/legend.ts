@@ -19,7 +19,7 @@ export type LegendRow = {
 
 export type ConditionTotals = { quantity: number; count: number };
 
-/** Colours for conditions without one (or with a malformed one), picked by the condition's place in the list. */
+/** Colours for conditions without one (or with a malformed one). */
 export const FALLBACK_COLORS = [
   "#2563eb",
   "#dc2626",
@@ -33,19 +33,32 @@ export const FALLBACK_COLORS = [
   "#65a30d",
 ];
 
-/** The colour a condition is drawn in: its own when it is `#RRGGBB`, else a fallback (never text that could escape an attribute). */
-export function conditionColor(color: string | null | undefined, index: number): string {
+/**
+ * The colour a condition is drawn in: its own when it is `#RRGGBB`, else a
+ * fallback picked from its id, so the SVG, the dashboard's legend and a
+ * filtered map agree (never text that could escape an attribute).
+ */
+export function conditionColor(color: string | null | undefined, conditionId: string): string {
   if (color && /^#[0-9a-f]{6}$/i.test(color)) return color.toLowerCase();
-  return FALLBACK_COLORS[((index % FALLBACK_COLORS.length) + FALLBACK_COLORS.length) % FALLBACK_COLORS.length];
+  let h = 0x811c9dc5;
+  for (let i = 0; i < conditionId.length; i++) h = Math.imul(h ^ conditionId.charCodeAt(i), 0x01000193);
+  return FALLBACK_COLORS[(h >>> 0) % FALLBACK_COLORS.length];
 }
 
 /** Legend rows for the conditions that have measurements in `totals`. */
 export function legendRows(conditions: readonly MapCondition[], totals: ReadonlyMap<string, ConditionTotals>): LegendRow[] {
   const rows: LegendRow[] = [];
-  conditions.forEach((c, i) => {
+  for (const c of conditions) {
     const t = totals.get(c.id);
-    if (!t || t.count === 0) return;
-    rows.push({ conditionId: c.id, name: c.name, color: conditionColor(c.color, i), unit: c.unit, quantity: t.quantity, count: t.count });
-  });
+    if (!t || t.count === 0) continue;
+    rows.push({
+      conditionId: c.id,
+      name: c.name,
+      color: conditionColor(c.color, c.id),
+      unit: c.unit,
+      quantity: t.quantity,
+      count: t.count,
+    });
+  }
   return rows;
 }

@@ -66,7 +66,7 @@ export function prepareMap(input: { conditions: readonly MapCondition[]; measure
   }
   const totals = new Map([...slots].map(([id, s]) => [id, s.totals]));
   const conditions = input.conditions
-    .map((condition, i) => ({ condition, color: conditionColor(condition.color, i), shapes: slots.get(condition.id)!.shapes }))
+    .map((condition) => ({ condition, color: conditionColor(condition.color, condition.id), shapes: slots.get(condition.id)!.shapes }))
     .filter((c) => slots.get(c.condition.id)!.totals.count > 0);
   return { conditions, extent, legend: legendRows(input.conditions, totals), measurements, skipped };
 }

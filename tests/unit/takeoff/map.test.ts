@@ -336,9 +336,12 @@ describe("legend", () => {
   });
 
   it("a condition without a valid colour gets a fallback, never its raw text", () => {
-    expect(conditionColor('red" onload="x', 1)).toMatch(/^#[0-9a-f]{6}$/);
-    expect(conditionColor(null, 0)).toMatch(/^#[0-9a-f]{6}$/);
-    expect(conditionColor("#ABCDEF", 0)).toBe("#abcdef");
+    expect(conditionColor('red" onload="x', "c-1")).toMatch(/^#[0-9a-f]{6}$/);
+    expect(conditionColor(null, "c-1")).toMatch(/^#[0-9a-f]{6}$/);
+    // The same condition gets the same fallback wherever it is drawn (SVG, dashboard legend, a filtered map).
+    expect(conditionColor(null, "c-1")).toBe(conditionColor("", "c-1"));
+    expect(new Set(["a", "b", "c", "d", "e", "f"].map((id) => conditionColor(null, id))).size).toBeGreaterThan(1);
+    expect(conditionColor("#ABCDEF", "c-1")).toBe("#abcdef");
   });
 });
 
