@@ -11,6 +11,7 @@ import { useId, useMemo, useRef, useState } from "react";
 import useSWR from "swr";
 import { buttonClass, inputClass } from "@/components/ui/button";
 import { Dialog, DialogFooter } from "@/components/ui/dialog";
+import { TimeZoneSelect } from "@/components/ui/time-zone-select";
 import { fetcher, fetchJson } from "@/lib/fetcher";
 import { formatNumber, plural } from "@/lib/format";
 import type { Catalogue, ExportItem, OptionInfo } from "./types";
@@ -114,7 +115,9 @@ function OptionField({ option, value, onChange }: { option: OptionInfo; value: u
         {label}
       </label>
       {hint}
-      {choices ? (
+      {option.key === "timezone" ? (
+        <TimeZoneSelect id={id} value={String(value ?? "UTC")} onChange={onChange} aria-describedby={describedBy} className="mt-1" />
+      ) : choices ? (
         <select
           id={id}
           value={String(value ?? "")}
