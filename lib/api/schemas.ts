@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, MEASUREMENT_TYPES } from "@/db/schema";
+import { COLUMN_FORMATS, COLUMN_IDS } from "@/lib/exports/formats/columns";
 import { ERROR_STATUS } from "./errors";
 
 const Uuid = z.string().uuid();
@@ -286,6 +287,18 @@ export const CatalogueSchema = z
       .int()
       .meta({ description: "The PDF format's max_rows, kept for clients written before formats carried their own." }),
     formats: z.array(FormatInfoSchema),
+    columns: z
+      .array(
+        z.strictObject({
+          id: z.enum(COLUMN_IDS),
+          header: z.string().meta({ description: "The header as CSV writes it (Excel and PDF shorten Sheet Number and Geometry Type)." }),
+          formats: z.array(z.enum(COLUMN_FORMATS)),
+        }),
+      )
+      .meta({ description: "Every measurement column the `columns` option takes (SPEC §12.2), in catalogue order." }),
+    default_columns: z
+      .strictObject({ csv: z.array(z.enum(COLUMN_IDS)), excel: z.array(z.enum(COLUMN_IDS)), pdf: z.array(z.enum(COLUMN_IDS)) })
+      .meta({ description: "The columns each format writes for this source without `columns` (a project export includes `document`)." }),
   })
   .meta({ id: "ExportCatalogue" });
 

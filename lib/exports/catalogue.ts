@@ -5,8 +5,21 @@ import { conditions, documents, measurements, pages, projects } from "@/db/schem
 import { notFound } from "@/lib/errors";
 import { env } from "@/lib/env";
 import { FORMAT_CATALOGUE } from "./formats";
+import { COLUMN_FORMATS, COLUMN_IDS, CSV_HEADERS, defaultColumns } from "./formats/columns";
 import type { ExportFormat } from "./model";
 import { suggestedName, type SourceRef } from "./services";
+
+/** Every measurement column of SPEC §12.2 with its header as CSV writes it, and the formats that take it. */
+export const COLUMN_CATALOGUE = COLUMN_IDS.map((id) => ({ id, header: CSV_HEADERS[id], formats: [...COLUMN_FORMATS] }));
+
+/** What each format writes without `columns` for a source of this type (a project export names the document). */
+export function defaultColumnsFor(type: "document" | "project") {
+  return {
+    csv: defaultColumns("csv", type),
+    excel: defaultColumns("excel", type),
+    pdf: defaultColumns("pdf", type),
+  };
+}
 
 /** The most measurements a format can export, or null: only PDF has a cap (SPEC §6.3), above which creation is refused. */
 function maxRows(format: ExportFormat): number | null {
@@ -56,5 +69,7 @@ export async function exportCatalogue(userId: string, ref: SourceRef) {
     pdf_max_rows: env.PDF_MAX_ROWS,
     // Each format carries its own limit, so the dialog disables formats by rule instead of by name.
     formats: FORMAT_CATALOGUE.map((f) => ({ ...f, max_rows: maxRows(f.id) })),
+    columns: COLUMN_CATALOGUE,
+    default_columns: defaultColumnsFor(source.type),
   };
 }

@@ -4,6 +4,7 @@
  * format catalogue of `GET /api/documents/{id}/export` and the OpenAPI document.
  */
 import { z } from "zod";
+import { COLUMN_IDS, COST_COLUMNS, type ColumnId } from "./formats/columns";
 import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, type ExportFormat } from "./model";
 
 /** Accepted spellings besides the format ids. A Map, not an object: `__proto__` or `constructor` must not resolve to a format. */
@@ -51,22 +52,67 @@ const commonOptions = {
     .meta({ description: "IANA time zone for timestamps written in the file." }),
 };
 
+const COLUMN_LIST = COLUMN_IDS.join(", ");
+
+const KNOWN_COLUMNS: ReadonlySet<string> = new Set(COLUMN_IDS);
+
+/**
+ * SPEC §12.2: an ordered list of catalogue ids, at least one, each once.
+ * Every unknown or repeated id is named at its index (one check for both, so
+ * a request with both kinds of mistake hears about all of them at once).
+ */
+const columnsOption = z
+  .array(z.string().max(64))
+  .min(1, "must list at least one column")
+  .max(COLUMN_IDS.length * 2)
+  .superRefine((ids, ctx) => {
+    const seen = new Set<string>();
+    ids.forEach((id, i) => {
+      if (!KNOWN_COLUMNS.has(id))
+        ctx.addIssue({ code: "custom", path: [i], message: `unknown column ${JSON.stringify(id)}; use one of: ${COLUMN_LIST}` });
+      else if (seen.has(id)) ctx.addIssue({ code: "custom", path: [i], message: `column "${id}" is listed more than once` });
+      seen.add(id);
+    });
+  })
+  .transform((ids) => ids as ColumnId[])
+  .optional()
+  .meta({
+    items: { type: "string", enum: [...COLUMN_IDS] },
+    description:
+      "Measurement columns in order (ids from the catalogue's `columns`); without it the format's default layout (`default_columns`) applies. Excel: the condition sheets; PDF: the condition tables.",
+  });
+
+/** Cost columns need costs: with include_costs:false each one is refused at its index. */
+function costColumnsNeedCosts(options: { include_costs: boolean; columns?: ColumnId[] }, ctx: z.RefinementCtx) {
+  if (options.include_costs || !options.columns) return;
+  options.columns.forEach((id, i) => {
+    if (COST_COLUMNS.includes(id))
+      ctx.addIssue({ code: "custom", path: ["columns", i], message: `cost column "${id}" needs include_costs, which is false` });
+  });
+}
+
 export const OPTION_SCHEMAS = {
-  csv: z.strictObject({
-    ...commonOptions,
-    bom: z.boolean().default(true).meta({ description: "Start the file with a UTF-8 byte order mark (helps Excel)." }),
-    delimiter: z
-      .enum([",", ";", "\t", "tab"])
-      .default(",")
-      .transform((d) => (d === "tab" ? "\t" : d))
-      .meta({ description: 'Field delimiter: ",", ";" or a tab ("\\t" or "tab").' }),
-  }),
-  excel: z.strictObject({ ...commonOptions }),
-  pdf: z.strictObject({
-    ...commonOptions,
-    page_size: z.enum(["letter", "a4"]).default("letter").meta({ description: "Paper size." }),
-    orientation: z.enum(["portrait", "landscape"]).default("portrait").meta({ description: "Page orientation." }),
-  }),
+  csv: z
+    .strictObject({
+      ...commonOptions,
+      columns: columnsOption,
+      bom: z.boolean().default(true).meta({ description: "Start the file with a UTF-8 byte order mark (helps Excel)." }),
+      delimiter: z
+        .enum([",", ";", "\t", "tab"])
+        .default(",")
+        .transform((d) => (d === "tab" ? "\t" : d))
+        .meta({ description: 'Field delimiter: ",", ";" or a tab ("\\t" or "tab").' }),
+    })
+    .superRefine(costColumnsNeedCosts),
+  excel: z.strictObject({ ...commonOptions, columns: columnsOption }).superRefine(costColumnsNeedCosts),
+  pdf: z
+    .strictObject({
+      ...commonOptions,
+      columns: columnsOption,
+      page_size: z.enum(["letter", "a4"]).default("letter").meta({ description: "Paper size." }),
+      orientation: z.enum(["portrait", "landscape"]).default("portrait").meta({ description: "Page orientation." }),
+    })
+    .superRefine(costColumnsNeedCosts),
   json: z.strictObject({
     ...commonOptions,
     pretty: z.boolean().default(true).meta({ description: "Indent the JSON for people to read." }),
@@ -86,6 +132,8 @@ export type NormalisedOptions = {
   page_size?: "letter" | "a4";
   orientation?: "portrait" | "landscape";
   pretty?: boolean;
+  /** CSV, Excel, PDF: the measurement columns in order (SPEC §12.2); absent: the default layout. */
+  columns?: ColumnId[];
 };
 
 /** Validates `options` for `format` and returns them with every default filled in, keys sorted. */

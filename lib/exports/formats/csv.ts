@@ -1,22 +1,17 @@
-/** CSV renderer (SPEC §6.1): one RFC 4180 row per measurement, CRLF, optional BOM, streamed batch by batch. */
+/**
+ * CSV renderer (SPEC §6.1, §12.1, §12.2): one RFC 4180 row per measurement,
+ * CRLF, optional BOM, streamed batch by batch, in the columns the user chose
+ * or the default layout (project exports end with Document).
+ */
 import Papa from "papaparse";
 import { escapeFormula, formatQuantity } from "../sanitize";
+import { COL, columnPlan, columnsFor, CSV_HEADERS, defaultColumns, extendedCost } from "./columns";
 import { remembered, TextOutput } from "./text-output";
 import { end, write } from "./writes";
 import type { Renderer } from "./types";
 
-export const CSV_HEADER = [
-  "Condition",
-  "Page",
-  "Sheet Number",
-  "Geometry Type",
-  "Quantity",
-  "Unit",
-  "Coordinates",
-  "Verified",
-  "AI Generated",
-  "Notes",
-];
+/** The §6.1 header (a document export without `columns`). */
+export const CSV_HEADER = defaultColumns("csv", "document").map((id) => CSV_HEADERS[id]);
 
 const EOL = "\r\n";
 const QUOTES = /"/g;
@@ -36,6 +31,24 @@ export function csvField(delimiter: string): (value: string) => string {
   const needsQuotes = csvNeedsQuotes(delimiter);
   return (value) => (needsQuotes(value) ? `"${value.replace(QUOTES, '""')}"` : value);
 }
+
+/** Per condition, its cells as CSV writes them (made once per export, looked up once per row). */
+type ConditionCells = {
+  name: string;
+  id: string;
+  building: string;
+  area: string;
+  elevation: string;
+  category: string;
+  scope: string;
+  color: string;
+  /** The unit cost as written, "" when none; and as a number (NaN when none) for extended_cost. */
+  unitCostText: string;
+  unitCost: number;
+};
+
+/** Money as CSV writes it: plain, two decimals (`1234.50`), never exponent notation within the range money takes. */
+const money = (value: number) => value.toFixed(2);
 
 export const csv: Renderer = {
   format: "csv",
@@ -58,24 +71,131 @@ export const csv: Renderer = {
     const cell = (value: string) => field(escapeFormula(value));
     const repeatedCell = remembered(cell);
     const typeField = remembered(field);
-    const names = new Map(source.conditions.map((c) => [c.id, cell(c.name)]));
+    const conditionCells = new Map<string, ConditionCells>(
+      source.conditions.map((c) => {
+        const unitCost = c.costs?.unit_cost ?? null;
+        return [
+          c.id,
+          {
+            name: cell(c.name),
+            id: field(c.id),
+            building: cell(c.building ?? ""),
+            area: cell(c.area ?? ""),
+            elevation: cell(c.elevation ?? ""),
+            category: cell(c.category ?? ""),
+            scope: cell(c.scope ?? ""),
+            color: cell(c.color ?? ""),
+            unitCostText: unitCost === null ? "" : cell(money(unitCost)),
+            unitCost: unitCost ?? Number.NaN,
+          },
+        ];
+      }),
+    );
+    const NO_CONDITION: ConditionCells = {
+      name: "",
+      id: "",
+      building: "",
+      area: "",
+      elevation: "",
+      category: "",
+      scope: "",
+      color: "",
+      unitCostText: "",
+      unitCost: Number.NaN,
+    };
     const d = delimiter;
+    // The plan: one small integer per column, decided once; a row is a loop over it.
+    const ids = columnsFor("csv", source.type, options.columns);
+    const plan = columnPlan(ids);
+    const last = plan.length - 1;
 
-    await write(out, (options.bom === false ? "" : "\uFEFF") + Papa.unparse([CSV_HEADER], config) + EOL);
-    // A row is written in three pieces straight into the output buffer: the fields before the
-    // coordinates, the coordinates (quotes doubled in the buffer), the fields after them.
+    await write(out, (options.bom === false ? "" : "\uFEFF") + Papa.unparse([ids.map((id) => CSV_HEADERS[id])], config) + EOL);
+    // A row goes straight into the output buffer as few strings as possible: the fields are
+    // joined up to the coordinates, which are added quoted in the buffer (quotes doubled there).
     const text = new TextOutput(out);
     let records = 0;
     for await (const batch of source.measurements()) {
       for (const m of batch) {
-        text.add(
-          `${names.get(m.conditionId) ?? ""}${d}${m.pageNumber === null ? "" : m.pageNumber}${d}${repeatedCell(m.sheetNumber ?? "")}${d}` +
-            `${typeField(m.geometryType)}${d}${formatQuantity(m.quantity)}${d}${repeatedCell(m.unit)}${d}`,
-        );
-        const coordinates = JSON.stringify(m.geometry) ?? "";
-        if (needsQuotes(coordinates)) text.addQuoted(coordinates);
-        else text.add(coordinates);
-        text.add(`${d}${m.isVerified ? "Yes" : "No"}${d}${m.isAiGenerated ? "Yes" : "No"}${d}${cell(m.notes ?? "")}${EOL}`);
+        const c = conditionCells.get(m.conditionId) ?? NO_CONDITION;
+        let row = "";
+        for (let i = 0; i <= last; i++) {
+          switch (plan[i]) {
+            case COL.condition:
+              row += c.name;
+              break;
+            case COL.document:
+              row += repeatedCell(m.documentName ?? "");
+              break;
+            case COL.page:
+              if (m.pageNumber !== null) row += m.pageNumber;
+              break;
+            case COL.sheet_number:
+              row += repeatedCell(m.sheetNumber ?? "");
+              break;
+            case COL.sheet_title:
+              row += repeatedCell(m.sheetTitle ?? "");
+              break;
+            case COL.geometry_type:
+              row += typeField(m.geometryType);
+              break;
+            case COL.quantity:
+              row += formatQuantity(m.quantity);
+              break;
+            case COL.unit:
+              row += repeatedCell(m.unit);
+              break;
+            case COL.coordinates: {
+              const coordinates = JSON.stringify(m.geometry) ?? "";
+              if (needsQuotes(coordinates)) {
+                text.add(row);
+                row = "";
+                text.addQuoted(coordinates);
+              } else row += coordinates;
+              break;
+            }
+            case COL.verified:
+              row += m.isVerified ? "Yes" : "No";
+              break;
+            case COL.ai_generated:
+              row += m.isAiGenerated ? "Yes" : "No";
+              break;
+            case COL.notes:
+              row += cell(m.notes ?? "");
+              break;
+            case COL.measurement_id:
+              row += field(m.id);
+              break;
+            case COL.condition_id:
+              row += c.id;
+              break;
+            case COL.building:
+              row += c.building;
+              break;
+            case COL.area:
+              row += c.area;
+              break;
+            case COL.elevation:
+              row += c.elevation;
+              break;
+            case COL.category:
+              row += c.category;
+              break;
+            case COL.scope:
+              row += c.scope;
+              break;
+            case COL.color:
+              row += c.color;
+              break;
+            case COL.unit_cost:
+              row += c.unitCostText;
+              break;
+            case COL.extended_cost:
+              if (!Number.isNaN(c.unitCost)) row += cell(money(extendedCost(m.quantity, c.unitCost)));
+              break;
+          }
+          row += i === last ? EOL : d;
+        }
+        text.add(row);
         if (text.full) await text.flush();
       }
       records += batch.length;

@@ -7,8 +7,9 @@
 import type { Writable } from "node:stream";
 import { escapeFormula, removeXmlIllegal, XmlTextCleaner } from "../sanitize";
 import type { NormalisedOptions } from "../schemas";
+import { COL, columnPlan, columnsFor, extendedCost, tableHeader, type ColumnId } from "./columns";
 import { hasAnyCosts, provenanceLine } from "./text-format";
-import type { ExportSource, Progress, Renderer, RenderResult, SourceCondition } from "./types";
+import type { ExportSource, Progress, Renderer, RenderResult, SourceCondition, SourceMeasurement } from "./types";
 import { columnLetter, XlsxWorkbook, type CellStyle, type CellValue, type Font, type XlsxSheet } from "./xlsx-writer";
 
 export const EXCEL_MAX_ROWS = 1_048_576;
@@ -97,6 +98,8 @@ type Render = {
   /** Opens the next sheet with frozen rows down to `headerRow`. */
   sheet(name: string, columns: Column[], headerRow: number): Promise<SheetWriter>;
   showCosts: boolean;
+  /** A document name as a cell, cleaned once per document. */
+  documentText(name: string | null): string | null;
 };
 
 export async function renderExcel(
@@ -110,6 +113,7 @@ export async function renderExcel(
   const cleaner = new XmlTextCleaner();
   let truncated = false;
   const names = new SheetNames();
+  const documentCells = new Map<string, string | null>();
   // Reserve the fixed sheet names first so a condition called "By Page" cannot take them.
   const fixed = { summary: names.take("Summary"), byPage: names.take("By Page"), cost: names.take("Cost Summary") };
   const r: Render = {
@@ -132,6 +136,12 @@ export async function renderExcel(
       return new SheetWriter(book, sheet, columns, headerRow);
     },
     showCosts: hasAnyCosts(source),
+    documentText: (name) => {
+      if (name === null) return null;
+      let cellText = documentCells.get(name);
+      if (cellText === undefined) documentCells.set(name, (cellText = r.text(name)));
+      return cellText;
+    },
   };
 
   let records: number;
@@ -157,6 +167,19 @@ export async function renderExcel(
   cleaner.report(warnings);
   if (truncated) warnings.push(TRUNCATED_WARNING(limits.maxCellText));
   return { records, warnings };
+}
+
+/** `#3B82F6` (or `#38f`) as the writer's ARGB `FF3B82F6`; null for anything else. */
+export function argb(color: string | null): string | null {
+  if (!color) return null;
+  const six =
+    /^#([0-9a-f]{6})$/i.exec(color)?.[1] ??
+    /^#([0-9a-f])([0-9a-f])([0-9a-f])$/i
+      .exec(color)
+      ?.slice(1)
+      .map((x) => x + x)
+      .join("");
+  return six ? `FF${six.toUpperCase()}` : null;
 }
 
 /** 1. Summary: title, client, provenance, then one row per condition (and the project total with costs). */
@@ -198,7 +221,8 @@ async function writeSummary({ source, options, text, sheet, showCosts }: Render,
       const k = c.costs;
       row.push(k?.unit_cost ?? null, k?.material_cost ?? null, k?.labor_cost ?? null, k?.total_cost ?? null, k?.total_with_markup ?? null);
     }
-    w.row(row);
+    // SPEC §12.5: the condition colour beside its name, without a column of its own (§6.2 keeps the columns).
+    w.row(row, { colourBar: argb(c.color) });
   }
   if (showCosts) {
     const first = 5;
@@ -223,22 +247,166 @@ async function writeSummary({ source, options, text, sheet, showCosts }: Render,
   await w.close();
 }
 
-const CONDITION_COLUMNS: Column[] = [
-  { header: "Page", width: 8, numFmt: FMT.integer },
-  { header: "Sheet #", width: 12 },
-  { header: "Geometry", width: 12 },
-  { header: "Quantity", width: 14, numFmt: FMT.quantity },
-  { header: "Unit", width: 8 },
-  { header: "Verified", width: 10 },
-  { header: "Notes", width: 50 },
-];
+/** Width and number format of each measurement column on a condition sheet or By Page. */
+const COLUMN_LOOK: Record<ColumnId, Omit<Column, "header">> = {
+  condition: { width: 34 },
+  document: { width: 30 },
+  page: { width: 8, numFmt: FMT.integer },
+  sheet_number: { width: 12 },
+  sheet_title: { width: 24 },
+  geometry_type: { width: 12 },
+  quantity: { width: 14, numFmt: FMT.quantity },
+  unit: { width: 8 },
+  coordinates: { width: 50 },
+  verified: { width: 10 },
+  ai_generated: { width: 13 },
+  notes: { width: 50 },
+  measurement_id: { width: 38 },
+  condition_id: { width: 38 },
+  building: { width: 16 },
+  area: { width: 16 },
+  elevation: { width: 12 },
+  category: { width: 16 },
+  scope: { width: 16 },
+  color: { width: 10 },
+  unit_cost: { width: 12, numFmt: FMT.money },
+  extended_cost: { width: 14, numFmt: FMT.money },
+};
+
+const sheetColumns = (ids: readonly ColumnId[]): Column[] => ids.map((id) => ({ header: tableHeader(id), ...COLUMN_LOOK[id] }));
+
+/** By Page (SPEC §6.2), and Document last in a project export (§12.1); `columns` does not change it. */
+function byPageColumns(type: ExportSource["type"]): ColumnId[] {
+  const ids: ColumnId[] = ["page", "sheet_number", "condition", "geometry_type", "quantity", "unit"];
+  if (type === "project") ids.push("document");
+  return ids;
+}
+
+/** Condition fields as cells, made once per condition, not per row. */
+type ConditionCells = {
+  name: string | null;
+  building: string | null;
+  area: string | null;
+  elevation: string | null;
+  category: string | null;
+  scope: string | null;
+  color: string | null;
+  unitCost: number | null;
+};
+
+function conditionCells(r: Render): Map<string, ConditionCells> {
+  const { text } = r;
+  return new Map(
+    r.source.conditions.map((c) => [
+      c.id,
+      {
+        name: text(c.name),
+        building: text(c.building),
+        area: text(c.area),
+        elevation: text(c.elevation),
+        category: text(c.category),
+        scope: text(c.scope),
+        color: text(c.color),
+        unitCost: c.costs?.unit_cost ?? null,
+      },
+    ]),
+  );
+}
+
+/**
+ * Fills `cells` with one measurement's values in the order of `plan` (a loop
+ * and a switch: no object or closure per row; the caller reuses `cells`).
+ */
+function fillCells(cells: CellValue[], plan: Int32Array, m: SourceMeasurement, c: ConditionCells | undefined, r: Render): void {
+  const { text } = r;
+  for (let i = 0; i < plan.length; i++) {
+    let v: CellValue;
+    switch (plan[i]) {
+      case COL.condition:
+        v = c?.name ?? null;
+        break;
+      case COL.document:
+        v = r.documentText(m.documentName);
+        break;
+      case COL.page:
+        v = m.pageNumber;
+        break;
+      case COL.sheet_number:
+        v = text(m.sheetNumber);
+        break;
+      case COL.sheet_title:
+        v = text(m.sheetTitle);
+        break;
+      case COL.geometry_type:
+        v = m.geometryType;
+        break;
+      case COL.quantity:
+        v = m.quantity;
+        break;
+      case COL.unit:
+        v = text(m.unit);
+        break;
+      case COL.coordinates:
+        v = text(JSON.stringify(m.geometry) ?? null);
+        break;
+      case COL.verified:
+        v = m.isVerified ? "Yes" : "No";
+        break;
+      case COL.ai_generated:
+        v = m.isAiGenerated ? "Yes" : "No";
+        break;
+      case COL.notes:
+        v = text(m.notes);
+        break;
+      case COL.measurement_id:
+        v = m.id;
+        break;
+      case COL.condition_id:
+        v = m.conditionId;
+        break;
+      case COL.building:
+        v = c?.building ?? null;
+        break;
+      case COL.area:
+        v = c?.area ?? null;
+        break;
+      case COL.elevation:
+        v = c?.elevation ?? null;
+        break;
+      case COL.category:
+        v = c?.category ?? null;
+        break;
+      case COL.scope:
+        v = c?.scope ?? null;
+        break;
+      case COL.color:
+        v = c?.color ?? null;
+        break;
+      case COL.unit_cost:
+        v = c?.unitCost ?? null;
+        break;
+      case COL.extended_cost:
+        v = c && c.unitCost !== null ? extendedCost(m.quantity, c.unitCost) : null;
+        break;
+      default:
+        v = null;
+    }
+    cells[i] = v;
+  }
+}
 
 /** 2. One sheet per condition with measurements, in one pass over the rows; returns the number of rows. */
 async function writeConditionSheets(r: Render, rows: TwoPassProgress): Promise<number> {
   const { source, text, limits } = r;
   const conditionIndex = new Map(source.conditions.map((c) => [c.id, c]));
+  const ids = columnsFor("excel", source.type, r.options.columns);
+  const columns = sheetColumns(ids);
+  const plan = columnPlan(ids);
+  const cellsOf = conditionCells(r);
+  // One row of cells, refilled for every measurement (the writer turns it into XML at once).
+  const cells: CellValue[] = new Array<CellValue>(plan.length).fill(null);
   const open = async (c: SourceCondition, part: number) => {
-    const w = await r.sheet(part === 1 ? r.names.take(c.name) : r.names.take(c.name, part), CONDITION_COLUMNS, 4);
+    const w = await r.sheet(part === 1 ? r.names.take(c.name) : r.names.take(c.name, part), columns, 4);
     w.row([text(c.name)], { font: SUBTITLE_FONT, height: 20 });
     w.row([text(`Type: ${c.measurementType}  |  Unit: ${c.unit}  |  Total: ${c.totalQuantity.toFixed(2)}`)]);
     w.row([null]);
@@ -248,28 +416,21 @@ async function writeConditionSheets(r: Render, rows: TwoPassProgress): Promise<n
 
   let records = 0;
   // (Typed via `as`: TS would otherwise narrow it to null after the loop.)
-  let current = null as { condition: SourceCondition; writer: SheetWriter; part: number } | null;
+  let current = null as { condition: SourceCondition; cells: ConditionCells | undefined; writer: SheetWriter; part: number } | null;
   for await (const batch of source.measurements()) {
     for (const m of batch) {
       const condition = conditionIndex.get(m.conditionId);
       if (!condition) continue;
       if (current?.condition.id !== condition.id) {
         if (current) await current.writer.close();
-        current = { condition, writer: await open(condition, 1), part: 1 };
+        current = { condition, cells: cellsOf.get(condition.id), writer: await open(condition, 1), part: 1 };
       } else if (current.writer.full(limits.maxRows)) {
         await current.writer.close();
         current.part++;
         current.writer = await open(condition, current.part);
       }
-      current.writer.row([
-        m.pageNumber,
-        text(m.sheetNumber),
-        m.geometryType,
-        m.quantity,
-        text(m.unit),
-        m.isVerified ? "Yes" : "No",
-        text(m.notes),
-      ]);
+      fillCells(cells, plan, m, current.cells, r);
+      current.writer.row(cells);
       records++;
     }
     await current?.writer.settle();
@@ -281,16 +442,12 @@ async function writeConditionSheets(r: Render, rows: TwoPassProgress): Promise<n
 
 /** 3. By Page: every row again, in page order, continued on "By Page (2)"… past the row limit. */
 async function writeByPage(r: Render, name: string, rows: TwoPassProgress): Promise<void> {
-  const { source, text, limits } = r;
-  const columns: Column[] = [
-    { header: "Page", width: 8, numFmt: FMT.integer },
-    { header: "Sheet #", width: 12 },
-    { header: "Condition", width: 34 },
-    { header: "Geometry", width: 12 },
-    { header: "Quantity", width: 14, numFmt: FMT.quantity },
-    { header: "Unit", width: 8 },
-  ];
-  const conditionNames = new Map(source.conditions.map((c) => [c.id, text(c.name)]));
+  const { source, limits } = r;
+  const ids = byPageColumns(source.type);
+  const columns = sheetColumns(ids);
+  const plan = columnPlan(ids);
+  const cellsOf = conditionCells(r);
+  const cells: CellValue[] = new Array<CellValue>(plan.length).fill(null);
   let part = 1;
   let w = await r.sheet(name, columns, 1);
   w.header();
@@ -302,7 +459,8 @@ async function writeByPage(r: Render, name: string, rows: TwoPassProgress): Prom
         w = await r.sheet(r.names.take("By Page", part), columns, 1);
         w.header();
       }
-      w.row([m.pageNumber, text(m.sheetNumber), conditionNames.get(m.conditionId) ?? null, m.geometryType, m.quantity, text(m.unit)]);
+      fillCells(cells, plan, m, cellsOf.get(m.conditionId), r);
+      w.row(cells);
     }
     await w.settle();
     await rows.advance(batch.length);
@@ -429,14 +587,22 @@ class SheetWriter {
     );
   }
 
-  /** `filterEnd` rows (totals) stay outside the autofilter range. */
-  row(values: CellValue[], style: { font?: Font; height?: number; filterEnd?: boolean } = {}): void {
+  /**
+   * `filterEnd` rows (totals) stay outside the autofilter range; `colourBar`
+   * (ARGB) draws a thick left border in that colour on the row's first cell.
+   */
+  row(values: CellValue[], style: { font?: Font; height?: number; filterEnd?: boolean; colourBar?: string | null } = {}): void {
     // Title rows above the header are text: no column number formats.
     const title = this.sheet.rowNumber < this.headerRow - 1;
     let styles = title ? NO_STYLES : this.dataStyles;
-    // Styled rows are rare (titles, totals): their styles are looked up per row.
+    // Styled rows are rare (titles, totals, Summary rows): their styles are looked up per row.
     if (style.font)
       styles = this.columns.map((c) => this.book.style(title || !c.numFmt ? { font: style.font } : { numFmt: c.numFmt, font: style.font }));
+    if (style.colourBar) {
+      const first = this.columns[0];
+      styles = [...styles];
+      styles[0] = this.book.style({ ...(first?.numFmt ? { numFmt: first.numFmt } : {}), borderLeft: style.colourBar });
+    }
     this.sheet.row(values, styles, style.height);
     if (!style.filterEnd && this.sheet.rowNumber > this.headerRow) this.lastDataRow = this.sheet.rowNumber;
   }

@@ -69,6 +69,9 @@ function conditionHead(c: SourceCondition) {
 /** A measurement as written (SPEC §6.4). A class, not an object literal, for the reason given at Measurement in source/rows.ts. */
 class MeasurementOut {
   id: string;
+  /** SPEC §12.1 (additive): where the row came from; null for a measurement without a page. */
+  documentId: string | null;
+  documentName: string | null;
   pageNumber: number | null;
   sheetNumber: string | null;
   sheetTitle: string | null;
@@ -82,6 +85,8 @@ class MeasurementOut {
 
   constructor(m: SourceMeasurement) {
     this.id = m.id;
+    this.documentId = m.documentId;
+    this.documentName = m.documentName;
     this.pageNumber = m.pageNumber;
     this.sheetNumber = m.sheetNumber;
     this.sheetTitle = m.sheetTitle;

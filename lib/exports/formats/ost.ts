@@ -186,8 +186,11 @@ export const ost: Renderer = {
     const [geometryOpen, geometryClose] = tags(5, "Geometry");
     const itemClose = `${pad(4)}</TakeoffItem>\n`;
     const parts = new Parts();
+    // SPEC §12.1: a project export names each item's document; a document export stays as §6.5.
+    const withDocument = source.type === "project";
     const pushItem = (p: Parts, m: SourceMeasurement) => {
       p.push(itemOpen, escapeAttr(m.id), '">\n');
+      if (withDocument) pushEl(p, 5, "Document", m.documentName);
       pushEl(p, 5, "PageNumber", m.pageNumber === null ? null : String(m.pageNumber));
       pushEl(p, 5, "SheetNumber", m.sheetNumber);
       pushEl(p, 5, "GeometryType", m.geometryType);

@@ -25,6 +25,9 @@ export type SourceCondition = {
   description: string | null;
   scope: string | null;
   category: string | null;
+  building: string | null;
+  area: string | null;
+  elevation: string | null;
   measurementType: "linear" | "area" | "volume" | "count";
   unit: string;
   color: string | null;
@@ -40,6 +43,8 @@ export type SourceMeasurement = {
   id: string;
   conditionId: string;
   documentId: string | null;
+  /** The page's document name (null without a page); one string per document, shared by its rows. */
+  documentName: string | null;
   pageNumber: number | null;
   sheetNumber: string | null;
   sheetTitle: string | null;

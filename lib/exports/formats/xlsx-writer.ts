@@ -14,7 +14,7 @@
  * What it writes, and nothing else: inline strings (`t="inlineStr"`, no
  * shared-string table to hold in memory), numbers, formulas with their cached
  * results, a styles part with exactly the styles asked for (fonts, a solid
- * fill, a thin bottom border, vertical alignment, number formats), column
+ * fill, a thin bottom and a thick left border, vertical alignment, number formats), column
  * widths, frozen header rows, row heights and an autofilter per sheet.
  * Sheets are written one after another into a streaming zip (xlsx-zip.ts);
  * a sheet's XML never sits in memory whole: rows are encoded as they come
@@ -38,6 +38,8 @@ export type CellStyle = {
   fill?: string;
   /** Colour of a thin bottom border. */
   borderBottom?: string;
+  /** Colour of a thick left border (a colour bar at the cell's left edge). */
+  borderLeft?: string;
   verticalAlign?: "top" | "center" | "bottom";
   /** Excel number format code, e.g. `#,##0.00`. */
   numFmt?: string;
@@ -148,12 +150,10 @@ class StyleSheet {
     const fillId = style.fill
       ? index(this.fills, `<fill><patternFill patternType="solid"><fgColor rgb="${style.fill}"/></patternFill></fill>`)
       : 0;
-    const borderId = style.borderBottom
-      ? index(
-          this.borders,
-          `<border><left/><right/><top/><bottom style="thin"><color rgb="${style.borderBottom}"/></bottom><diagonal/></border>`,
-        )
-      : 0;
+    const left = style.borderLeft ? `<left style="thick"><color rgb="${style.borderLeft}"/></left>` : "<left/>";
+    const bottom = style.borderBottom ? `<bottom style="thin"><color rgb="${style.borderBottom}"/></bottom>` : "<bottom/>";
+    const borderId =
+      style.borderBottom || style.borderLeft ? index(this.borders, `<border>${left}<right/><top/>${bottom}<diagonal/></border>`) : 0;
     const apply =
       (numFmtId ? ' applyNumberFormat="1"' : "") +
       (fontId ? ' applyFont="1"' : "") +

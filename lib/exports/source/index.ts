@@ -97,6 +97,9 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
     description: c.description,
     scope: c.scope,
     category: c.category,
+    building: c.building,
+    area: c.area,
+    elevation: c.elevation,
     measurementType: c.measurementType,
     unit: c.unit,
     color: c.color,
@@ -111,12 +114,12 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
   let pairsPromise: Promise<Pair[]> | undefined;
   const loadPairs = () => (pairsPromise ??= readPairs());
   async function readPairs(): Promise<Pair[]> {
-    const documentIds = document ? [document.id] : await readDocumentOrder(db, project.id);
+    const documentList = document ? [{ id: document.id, name: document.name }] : await readDocumentOrder(db, project.id);
     const counts = await readPairCounts(db, filters);
     return rankPairs(
       counts,
       sourceConditions.map((c) => c.id),
-      documentIds,
+      documentList,
     );
   }
 

@@ -53,8 +53,8 @@ export function wantsReadAhead(asked: number, left: number, batchSize: number): 
 
 export type Order = "export" | "page";
 
-export type PageInfo = Pick<SourceMeasurement, "documentId" | "pageNumber" | "sheetNumber" | "sheetTitle">;
-export const NO_PAGE: PageInfo = { documentId: null, pageNumber: null, sheetNumber: null, sheetTitle: null };
+export type PageInfo = Pick<SourceMeasurement, "documentId" | "documentName" | "pageNumber" | "sheetNumber" | "sheetTitle">;
+export const NO_PAGE: PageInfo = { documentId: null, documentName: null, pageNumber: null, sheetNumber: null, sheetTitle: null };
 
 /** One (condition, page) pair with measurements, where it sorts, and the page details its rows get. */
 export type Pair = {
@@ -67,8 +67,11 @@ export type Pair = {
   pageNumber: number;
 };
 
-/** A (condition, page) pair as the grouped query counts it. */
-export type PairCount = PageInfo & { conditionId: string; pageId: string | null; count: number };
+/** A (condition, page) pair as the grouped query counts it (the document's name comes from the document list). */
+export type PairCount = Omit<PageInfo, "documentName"> & { conditionId: string; pageId: string | null; count: number };
+
+/** A document of the export, in export order. */
+export type DocumentRef = { id: string; name: string };
 
 /** Pairs read by one query: they share a condition (export order) or a page (By-Page order). */
 export type Chunk = { pairs: Pair[]; keyset: boolean; order: Order };
@@ -77,16 +80,24 @@ const LAST = Number.MAX_SAFE_INTEGER;
 
 /**
  * The pairs of the export's conditions (`conditionIds`, in export order),
- * ranked for sorting; documents rank in the order of `documentIds`.
+ * ranked for sorting; documents rank in the order of `documents`.
  */
-export function rankPairs(counts: PairCount[], conditionIds: string[], documentIds: string[]): Pair[] {
+export function rankPairs(counts: PairCount[], conditionIds: string[], documents: DocumentRef[]): Pair[] {
   const conditionRank = new Map(conditionIds.map((id, i) => [id, i]));
-  const documentRank = new Map(documentIds.map((id, i) => [id, i]));
-  // One details object per page, shared by its pairs.
+  const documentRank = new Map(documents.map((d, i) => [d.id, i]));
+  const documentName = new Map(documents.map((d) => [d.id, d.name]));
+  // One details object per page, shared by its pairs: a row gets its page and document (name
+  // included) from its pair, so naming the document costs nothing per row and no string per row.
   const pageInfo = new Map<string, PageInfo>();
   for (const r of counts) {
     if (r.pageId && !pageInfo.has(r.pageId)) {
-      pageInfo.set(r.pageId, { documentId: r.documentId, pageNumber: r.pageNumber, sheetNumber: r.sheetNumber, sheetTitle: r.sheetTitle });
+      pageInfo.set(r.pageId, {
+        documentId: r.documentId,
+        documentName: (r.documentId && documentName.get(r.documentId)) || null,
+        pageNumber: r.pageNumber,
+        sheetNumber: r.sheetNumber,
+        sheetTitle: r.sheetTitle,
+      });
     }
   }
   return counts

@@ -8,7 +8,7 @@ import { and, asc, count, eq, fillPlaceholders, inArray, isNull, or, sql, type S
 import { queryRows, type Db } from "@/db";
 import { conditions, documents, measurements, pages, projects } from "@/db/schema";
 import type { NormalisedOptions } from "../schemas";
-import { chunkFilter, GROUP_ROWS, pageIsFull, type Chunk, type PairCount } from "./plan";
+import { chunkFilter, GROUP_ROWS, pageIsFull, type Chunk, type DocumentRef, type PairCount } from "./plan";
 import type { RawRow } from "./rows";
 
 /** The project, if it is the user's: ownership is part of the lookup, so another user's project reads as missing. */
@@ -86,14 +86,13 @@ export async function readConditions(db: Db, filters: SourceFilters, withRowsOnl
     .orderBy(asc(conditions.sortOrder), asc(conditions.name), asc(conditions.id));
 }
 
-/** The project's document ids in export order. */
-export async function readDocumentOrder(db: Db, projectId: string): Promise<string[]> {
-  const docs = await db
-    .select({ id: documents.id })
+/** The project's documents (id and name) in export order. */
+export async function readDocumentOrder(db: Db, projectId: string): Promise<DocumentRef[]> {
+  return db
+    .select({ id: documents.id, name: documents.name })
     .from(documents)
     .where(eq(documents.projectId, projectId))
     .orderBy(asc(documents.position), asc(documents.name), asc(documents.id));
-  return docs.map((d) => d.id);
 }
 
 /** The (condition, page) pairs that have measurements after filters, with their counts and page details. */

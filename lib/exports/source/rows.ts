@@ -43,6 +43,7 @@ class Measurement implements SourceMeasurement {
   id: string;
   conditionId: string;
   documentId: string | null;
+  documentName: string | null;
   pageNumber: number | null;
   sheetNumber: string | null;
   sheetTitle: string | null;
@@ -59,6 +60,7 @@ class Measurement implements SourceMeasurement {
     this.id = r[1];
     this.conditionId = pair.conditionId;
     this.documentId = page.documentId;
+    this.documentName = page.documentName;
     this.pageNumber = page.pageNumber;
     this.sheetNumber = page.sheetNumber;
     this.sheetTitle = page.sheetTitle;

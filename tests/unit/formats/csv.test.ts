@@ -33,16 +33,17 @@ describe("CSV export", () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("writes the SPEC example as one row per measurement with BOM, CRLF and the exact header", async () => {
+  it("writes the SPEC example as one row per measurement with BOM, CRLF and the exact header, Document last in a project export", async () => {
     const opts = options("csv");
     const { file, result, progress } = await renderToFile("csv", await source(spec, opts), opts, dir);
     const { bytes, text, header, rows } = read(file);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(text.slice(1).split("\r\n")[0]).toBe(HEADER.join(","));
+    expect(text.slice(1).split("\r\n")[0]).toBe([...HEADER, "Document"].join(","));
     expect(text.replace(/\r\n/g, "").includes("\n")).toBe(false);
     expect(text.endsWith("\r\n")).toBe(true);
-    expect(header).toEqual(HEADER);
+    expect(header).toEqual([...HEADER, "Document"]);
     expect(rows).toHaveLength(5);
+    expect(rows.every((r) => r[10] === "Structural Set.pdf")).toBe(true);
     expect(result).toEqual({ records: 5, warnings: [] });
     expect(progress.rows).toBe(5);
 
@@ -57,6 +58,7 @@ describe("CSV export", () => {
       "Yes",
       "Yes",
       "Main area slab",
+      "Structural Set.pdf",
     ]);
     expect(rows.map((r) => [r[0], r[1], r[3], r[4], r[7], r[9]])).toEqual([
       ["Floor Slab", "1", "polygon", "500.0000", "Yes", "Main area slab"],
@@ -86,7 +88,7 @@ describe("CSV export", () => {
     const empty = await importFixture({ name: "Empty" });
     const opts = options("csv");
     const { file, result } = await renderToFile("csv", await source(empty, opts), opts, dir);
-    expect(fs.readFileSync(file, "utf8")).toBe(`\uFEFF${HEADER.join(",")}\r\n`);
+    expect(fs.readFileSync(file, "utf8")).toBe(`\uFEFF${[...HEADER, "Document"].join(",")}\r\n`);
     expect(result.records).toBe(0);
   });
 

@@ -121,25 +121,36 @@ describe("Excel export", () => {
     // A condition sheet
     expect(value(wb, "Floor Slab", "A1")).toBe("Floor Slab");
     expect(value(wb, "Floor Slab", "A2")).toBe("Type: area  |  Unit: SF  |  Total: 1500.00");
-    expect(row(wb, "Floor Slab", 4, 7)).toEqual(["Page", "Sheet #", "Geometry", "Quantity", "Unit", "Verified", "Notes"]);
-    expect(row(wb, "Floor Slab", 5, 7)).toEqual([1, "S-001", "polygon", 500, "SF", "Yes", "Main area slab"]);
-    expect(row(wb, "Floor Slab", 7, 7)).toEqual([2, "S-002", "polygon", 500, "SF", "No", "East wing, to be verified"]);
+    // A project export: Document appended last (SPEC §12.1).
+    expect(row(wb, "Floor Slab", 4, 8)).toEqual(["Page", "Sheet #", "Geometry", "Quantity", "Unit", "Verified", "Notes", "Document"]);
+    expect(row(wb, "Floor Slab", 5, 8)).toEqual([1, "S-001", "polygon", 500, "SF", "Yes", "Main area slab", "Structural Set.pdf"]);
+    expect(row(wb, "Floor Slab", 7, 8)).toEqual([
+      2,
+      "S-002",
+      "polygon",
+      500,
+      "SF",
+      "No",
+      "East wing, to be verified",
+      "Structural Set.pdf",
+    ]);
     expect(wb.Sheets["Floor Slab"].D5.z).toBe("#,##0.00");
-    expect(wb.Sheets["Floor Slab"]["!autofilter"]?.ref).toBe("A4:G7");
+    expect(wb.Sheets["Floor Slab"]["!autofilter"]?.ref).toBe("A4:H7");
     expect(frozenPane(wb, "Floor Slab")).toMatchObject({ ySplit: "4", state: "frozen" });
     expect(value(wb, "Continuous Footing", "A2")).toBe("Type: linear  |  Unit: LF  |  Total: 110.00");
 
     // By Page
-    expect(row(wb, "By Page", 1, 6)).toEqual(["Page", "Sheet #", "Condition", "Geometry", "Quantity", "Unit"]);
-    expect([2, 3, 4, 5, 6].map((n) => row(wb, "By Page", n, 6))).toEqual([
-      [1, "S-001", "Floor Slab", "polygon", 500, "SF"],
-      [1, "S-001", "Floor Slab", "rectangle", 500, "SF"],
-      [1, "S-001", "Continuous Footing", "line", 40, "LF"],
-      [2, "S-002", "Floor Slab", "polygon", 500, "SF"],
-      [2, "S-002", "Continuous Footing", "polyline", 70, "LF"],
+    expect(row(wb, "By Page", 1, 7)).toEqual(["Page", "Sheet #", "Condition", "Geometry", "Quantity", "Unit", "Document"]);
+    const set = "Structural Set.pdf";
+    expect([2, 3, 4, 5, 6].map((n) => row(wb, "By Page", n, 7))).toEqual([
+      [1, "S-001", "Floor Slab", "polygon", 500, "SF", set],
+      [1, "S-001", "Floor Slab", "rectangle", 500, "SF", set],
+      [1, "S-001", "Continuous Footing", "line", 40, "LF", set],
+      [2, "S-002", "Floor Slab", "polygon", 500, "SF", set],
+      [2, "S-002", "Continuous Footing", "polyline", 70, "LF", set],
     ]);
     expect(frozenPane(wb, "By Page")).toMatchObject({ ySplit: "1", state: "frozen" });
-    expect(wb.Sheets["By Page"]["!autofilter"]?.ref).toBe("A1:F6");
+    expect(wb.Sheets["By Page"]["!autofilter"]?.ref).toBe("A1:G6");
 
     // Cost Summary
     expect(value(wb, "Cost Summary", "A1")).toBe("Cost Summary");
@@ -409,9 +420,11 @@ describe("Excel export read by other tools", () => {
     expect(summary.cells.L5).toMatchObject({ v: 9676, fmt: '"$"#,##0.00' });
     expect(summary.cells.L7).toMatchObject({ v: "=SUM(L5:L6)", bold: true });
 
-    expect(book.sheets["Floor Slab"]).toMatchObject({ freeze: "A5", filter: "A4:G7" });
+    // A project export: Document appended as the last column (SPEC §12.1).
+    expect(book.sheets["Floor Slab"]).toMatchObject({ freeze: "A5", filter: "A4:H7" });
     expect(book.sheets["Floor Slab"].cells.D5).toMatchObject({ v: 500, fmt: "#,##0.00" });
-    expect(book.sheets["By Page"]).toMatchObject({ freeze: "A2", filter: "A1:F6" });
+    expect(book.sheets["Floor Slab"].cells.H5).toMatchObject({ v: "Structural Set.pdf" });
+    expect(book.sheets["By Page"]).toMatchObject({ freeze: "A2", filter: "A1:G6" });
     expect(book.sheets["By Page"].cells.E2).toMatchObject({ v: 500, fmt: "#,##0.00" });
     expect(book.sheets["Cost Summary"]).toMatchObject({ freeze: "A5", filter: "A4:M5" });
     expect(book.sheets["Cost Summary"].cells.K5).toMatchObject({ v: 10, fmt: '0.00"%"' });

@@ -120,6 +120,9 @@ describe("JSON export", () => {
     expect(slab.measurements).toHaveLength(3);
     expect(slab.measurements[0]).toEqual({
       id: expect.any(String),
+      // SPEC §12.1: additive, in document exports too.
+      documentId: spec.documents[0].id,
+      documentName: "Structural Set.pdf",
       pageNumber: 1,
       sheetNumber: "S-001",
       sheetTitle: "Foundation Plan",

@@ -61,7 +61,17 @@ describe("OST XML export", () => {
     ]).toEqual(["Floor Slab", "area", "SF", "#3B82F6", "1500.0000"]);
     const items = children(child(slab, "TakeoffItems"), "TakeoffItem");
     expect(items).toHaveLength(3);
-    expect(children(items[0]).map((c) => c.name)).toEqual(["PageNumber", "SheetNumber", "GeometryType", "Quantity", "Unit", "Geometry"]);
+    // A project export names the document before the page (SPEC §12.1).
+    expect(children(items[0]).map((c) => c.name)).toEqual([
+      "Document",
+      "PageNumber",
+      "SheetNumber",
+      "GeometryType",
+      "Quantity",
+      "Unit",
+      "Geometry",
+    ]);
+    expect(textOf(items[0], "Document")).toBe("Structural Set.pdf");
     expect([
       textOf(items[0], "PageNumber"),
       textOf(items[0], "SheetNumber"),

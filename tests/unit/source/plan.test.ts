@@ -22,17 +22,21 @@ import {
 
 // Ids sort as their strings do, like uuids in the comparison that breaks ties between pages.
 const C = ["c-alpha", "c-beta", "c-gamma"];
-const D = ["d-first", "d-second"];
+const DOCS = [
+  { id: "d-first", name: "First Set.pdf" },
+  { id: "d-second", name: "Second Set.pdf" },
+];
+const D = DOCS.map((d) => d.id);
 
 /** A counted (condition, page) pair; page details default to page 1 of the first document. */
 function counted(conditionId: string, pageId: string | null, count: number, page: Partial<PairCount> = {}): PairCount {
   return pageId === null
-    ? { conditionId, pageId, count, ...NO_PAGE }
+    ? { conditionId, pageId, count, documentId: null, pageNumber: null, sheetNumber: null, sheetTitle: null }
     : { conditionId, pageId, count, documentId: D[0], pageNumber: 1, sheetNumber: null, sheetTitle: null, ...page };
 }
 
 /** Ranked pairs of counts, all conditions of C exported, documents in the order of D. */
-const ranked = (counts: PairCount[]) => rankPairs(counts, C, D);
+const ranked = (counts: PairCount[]) => rankPairs(counts, C, DOCS);
 
 /** Each chunk as "keyset"/"plain" with its pairs as condition@page:count. */
 function describeChunks(chunks: Chunk[]): string[] {
@@ -75,11 +79,11 @@ describe("batch sizes", () => {
 describe("rankPairs", () => {
   it("ranks nothing for an empty source", () => {
     expect(rankPairs([], [], [])).toEqual([]);
-    expect(rankPairs([], C, D)).toEqual([]);
+    expect(rankPairs([], C, DOCS)).toEqual([]);
   });
 
   it("drops pairs of conditions the export leaves out", () => {
-    const pairs = rankPairs([counted("c-alpha", "p1", 3), counted("c-beta", "p1", 2)], ["c-beta"], D);
+    const pairs = rankPairs([counted("c-alpha", "p1", 3), counted("c-beta", "p1", 2)], ["c-beta"], DOCS);
     expect(pairs.map((p) => [p.conditionId, p.conditionRank])).toEqual([["c-beta", 0]]);
   });
 
@@ -102,19 +106,20 @@ describe("rankPairs", () => {
     expect(rank.none).toBeGreaterThan(rank["p-other"]);
   });
 
-  it("shares one page details object between the pairs of a page", () => {
+  it("shares one page details object, document name included, between the pairs of a page", () => {
     const [a, b] = ranked([
       counted("c-alpha", "p1", 1, { pageNumber: 3, sheetNumber: "S-3", sheetTitle: "Plan" }),
       counted("c-beta", "p1", 2, { pageNumber: 3 }),
     ]);
     expect(a.page).toBe(b.page);
-    expect(a.page).toEqual({ documentId: D[0], pageNumber: 3, sheetNumber: "S-3", sheetTitle: "Plan" });
+    expect(a.page).toEqual({ documentId: D[0], documentName: "First Set.pdf", pageNumber: 3, sheetNumber: "S-3", sheetTitle: "Plan" });
   });
 
   it("ranks documents in the order given, which is one document for a document export", () => {
     const counts = [counted("c-alpha", "p-a", 1, { documentId: "d-first" }), counted("c-alpha", "p-b", 1, { documentId: "d-second" })];
-    expect(rankPairs(counts, C, ["d-second", "d-first"]).map((p) => p.documentRank)).toEqual([1, 0]);
-    expect(rankPairs(counts.slice(1), C, ["d-second"]).map((p) => p.documentRank)).toEqual([0]);
+    expect(rankPairs(counts, C, [DOCS[1], DOCS[0]]).map((p) => p.documentRank)).toEqual([1, 0]);
+    expect(rankPairs(counts.slice(1), C, [DOCS[1]]).map((p) => p.documentRank)).toEqual([0]);
+    expect(rankPairs(counts.slice(1), C, [DOCS[1]])[0].page.documentName).toBe("Second Set.pdf");
   });
 });
 

@@ -4,6 +4,7 @@
  * count pages and once to draw them.
  */
 import type { NormalisedOptions } from "../../schemas";
+import { tableHeader, type ColumnId } from "../columns";
 
 export const MARGIN = 40;
 const FOOTER_GAP = 44; // content stops this far above the bottom edge
@@ -24,13 +25,60 @@ export type Style = { size: number; bold?: boolean; color?: string };
 export type Align = "left" | "right";
 export type Col = { header: string; share: number; align?: Align };
 
-export const MEASUREMENT_COLUMNS: Col[] = [
-  { header: "Page", share: 0.1 },
-  { header: "Sheet #", share: 0.22 },
-  { header: "Geometry", share: 0.2 },
-  { header: "Quantity", share: 0.28, align: "right" },
-  { header: "Unit", share: 0.2 },
-];
+/**
+ * How wide each measurement column is, relative to the others, and its
+ * alignment. The five of the §6.3 table add up to 1: alone they keep exactly
+ * the widths they always had.
+ */
+const COLUMN_WEIGHTS: Record<ColumnId, { weight: number; align?: Align }> = {
+  condition: { weight: 0.3 },
+  document: { weight: 0.28 },
+  page: { weight: 0.1 },
+  sheet_number: { weight: 0.22 },
+  sheet_title: { weight: 0.3 },
+  geometry_type: { weight: 0.2 },
+  quantity: { weight: 0.28, align: "right" },
+  unit: { weight: 0.2 },
+  coordinates: { weight: 0.6 },
+  verified: { weight: 0.14 },
+  ai_generated: { weight: 0.16 },
+  notes: { weight: 0.45 },
+  measurement_id: { weight: 0.55 },
+  condition_id: { weight: 0.55 },
+  building: { weight: 0.22 },
+  area: { weight: 0.22 },
+  elevation: { weight: 0.18 },
+  category: { weight: 0.22 },
+  scope: { weight: 0.22 },
+  color: { weight: 0.15 },
+  unit_cost: { weight: 0.2, align: "right" },
+  extended_cost: { weight: 0.24, align: "right" },
+};
+
+/** The condition table's columns for a list of ids, sharing the content width by weight. */
+export function measurementColumns(ids: readonly ColumnId[]): Col[] {
+  const total = ids.reduce((sum, id) => sum + COLUMN_WEIGHTS[id].weight, 0);
+  // Weights that already add up to 1 are the shares (the §6.3 table, unchanged to the last bit).
+  const scale = Math.abs(total - 1) < 1e-9 ? 1 : 1 / total;
+  return ids.map((id) => {
+    const { weight, align } = COLUMN_WEIGHTS[id];
+    const col: Col = { header: tableHeader(id), share: scale === 1 ? weight : weight * scale };
+    if (align) col.align = align;
+    return col;
+  });
+}
+
+/** The §6.3 table of a document export. */
+export const MEASUREMENT_COLUMNS: Col[] = measurementColumns(["page", "sheet_number", "geometry_type", "quantity", "unit"]);
+
+/** A condition colour PDF can draw (`#RRGGBB`), else null (no swatch). */
+export function swatchColour(color: string | null): string | null {
+  return color && /^#[0-9a-f]{6}$/i.test(color) ? color : null;
+}
+
+/** Side of the colour square drawn beside a condition name, and the room it takes before the name. */
+export const SWATCH = 7;
+export const SWATCH_GAP = 11;
 
 /** Width and height in points of the page the options ask for. */
 export function pageSize(options: NormalisedOptions): [number, number] {

@@ -5,6 +5,7 @@
  */
 import type { XmlTextCleaner } from "../../sanitize";
 import type { NormalisedOptions } from "../../schemas";
+import { COL, columnPlan, columnsFor, extendedCost } from "../columns";
 import { formatInteger, formatMoney, formatNumber2, hasAnyCosts, provenanceLine, totalWithMarkup } from "../text-format";
 import type { ExportSource, SourceCondition, SourceMeasurement } from "../types";
 import {
@@ -16,11 +17,14 @@ import {
   HEADER_H,
   LAYOUT_CACHE_PAGES,
   MARGIN,
-  MEASUREMENT_COLUMNS,
+  measurementColumns,
   pageSize,
   ROW_H,
   RULE,
   STRIPE,
+  SWATCH,
+  SWATCH_GAP,
+  swatchColour,
   type Col,
   type Pager,
   type Style,
@@ -37,6 +41,11 @@ export class Report {
   private readonly footerText: string;
   private readonly content: PageContent;
   private readonly typeset: Typesetter;
+  /** The condition tables' columns (SPEC §6.3, §12.1, §12.2) and, per column, what it shows. */
+  private readonly measurementCols: Col[];
+  private readonly plan: Int32Array;
+  /** The cells of a measurement row, refilled for each row. */
+  private readonly cells: string[];
 
   constructor(
     private readonly doc: PDFKit.PDFDocument,
@@ -50,6 +59,10 @@ export class Report {
     this.footerText = provenanceLine(source, options.timezone);
     this.content = new PageContent(doc);
     this.typeset = new Typesetter(doc, this.content, cleaner);
+    const ids = columnsFor("pdf", source.type, options.columns);
+    this.measurementCols = measurementColumns(ids);
+    this.plan = columnPlan(ids);
+    this.cells = new Array<string>(ids.length).fill("");
   }
 
   /** Writes the last page's pending content; call before `doc.end()`. */
@@ -113,7 +126,8 @@ export class Report {
     p.y += HEADER_H;
   }
 
-  private tableRow(p: Pager, cols: Col[], cells: string[], index: number, style: Style = BODY_STYLE): void {
+  /** `swatch`: a colour square before the first cell's text (SPEC §12.5). */
+  private tableRow(p: Pager, cols: Col[], cells: string[], index: number, style: Style = BODY_STYLE, swatch: string | null = null): void {
     if (p.drawing) {
       if (index % 2 === 1) {
         this.content.rect(MARGIN, p.y, this.contentWidth, ROW_H, STRIPE);
@@ -121,21 +135,116 @@ export class Report {
       const placed = this.columns(cols);
       for (let i = 0; i < placed.length; i++) {
         const c = placed[i];
-        this.typeset.draw(cells[i] ?? "", c.x + 4, p.y + 10, style, c.w - 8, c.col.align);
+        const inset = i === 0 && swatch ? SWATCH_GAP : 0;
+        if (inset) this.content.rect(c.x + 4, p.y + (ROW_H - SWATCH) / 2, SWATCH, SWATCH, swatch!);
+        this.typeset.draw(cells[i] ?? "", c.x + 4 + inset, p.y + 10, style, c.w - 8 - inset, c.col.align);
       }
     }
     p.y += ROW_H;
   }
 
-  private textLine(p: Pager, text: string, style: Style, height: number): void {
-    if (p.drawing) this.typeset.draw(text, MARGIN, p.y + height * 0.75, style, this.contentWidth);
+  /** `swatch`: a colour square before the text, as tall as the text's capitals. */
+  private textLine(p: Pager, text: string, style: Style, height: number, swatch: string | null = null): void {
+    if (p.drawing) {
+      let x = MARGIN;
+      if (swatch) {
+        const side = Math.round(style.size * 0.75);
+        const baseline = p.y + height * 0.75;
+        this.content.rect(MARGIN, baseline - side, side, side, swatch);
+        x += side + 5;
+      }
+      this.typeset.draw(text, x, p.y + height * 0.75, style, this.contentWidth - (x - MARGIN));
+    }
     p.y += height;
   }
 
   // -- the report ------------------------------------------------------------
 
-  /** The cells of a measurement row, refilled for each row. */
-  private readonly cells: string[] = ["", "", "", "", ""];
+  /** Document names as drawn, cleaned once per document. */
+  private readonly documentLines = new Map<string, string>();
+
+  /** One measurement's cells in the order of the plan (a loop and a switch; the array is reused). */
+  private fillCells(m: SourceMeasurement, c: SourceCondition): void {
+    const { cells, plan, typeset } = this;
+    for (let i = 0; i < plan.length; i++) {
+      let v: string;
+      switch (plan[i]) {
+        case COL.condition:
+          v = typeset.line(c.name);
+          break;
+        case COL.document: {
+          const name = m.documentName ?? "";
+          let line = this.documentLines.get(name);
+          if (line === undefined) this.documentLines.set(name, (line = typeset.line(name)));
+          v = line;
+          break;
+        }
+        case COL.page:
+          v = m.pageNumber === null ? "" : String(m.pageNumber);
+          break;
+        case COL.sheet_number:
+          v = typeset.line(m.sheetNumber ?? "");
+          break;
+        case COL.sheet_title:
+          v = typeset.line(m.sheetTitle ?? "");
+          break;
+        case COL.geometry_type:
+          v = m.geometryType;
+          break;
+        case COL.quantity:
+          v = formatNumber2(m.quantity);
+          break;
+        case COL.unit:
+          v = typeset.line(m.unit);
+          break;
+        case COL.coordinates:
+          v = typeset.line(JSON.stringify(m.geometry) ?? "");
+          break;
+        case COL.verified:
+          v = m.isVerified ? "Yes" : "No";
+          break;
+        case COL.ai_generated:
+          v = m.isAiGenerated ? "Yes" : "No";
+          break;
+        case COL.notes:
+          v = typeset.line(m.notes ?? "");
+          break;
+        case COL.measurement_id:
+          v = m.id;
+          break;
+        case COL.condition_id:
+          v = c.id;
+          break;
+        case COL.building:
+          v = typeset.line(c.building ?? "");
+          break;
+        case COL.area:
+          v = typeset.line(c.area ?? "");
+          break;
+        case COL.elevation:
+          v = typeset.line(c.elevation ?? "");
+          break;
+        case COL.category:
+          v = typeset.line(c.category ?? "");
+          break;
+        case COL.scope:
+          v = typeset.line(c.scope ?? "");
+          break;
+        case COL.color:
+          v = c.color ?? "";
+          break;
+        case COL.unit_cost:
+          v = c.costs?.unit_cost != null ? formatMoney(c.costs.unit_cost) : "";
+          break;
+        case COL.extended_cost:
+          v = c.costs?.unit_cost != null ? formatMoney(extendedCost(m.quantity, c.costs.unit_cost)) : "";
+          break;
+        default:
+          v = "";
+      }
+      cells[i] = v;
+    }
+  }
 
   /** The whole document; the same code runs for the dry run and for drawing. */
   async layout(p: Pager, rows: AsyncIterable<SourceMeasurement[]>, afterBatch: (n: number) => Promise<void>): Promise<void> {
@@ -201,7 +310,7 @@ export class Report {
           c.costs?.total_with_markup != null ? formatMoney(c.costs.total_with_markup) : "",
         );
       }
-      this.tableRow(p, summaryCols, cells, i);
+      this.tableRow(p, summaryCols, cells, i, BODY_STYLE, swatchColour(c.color));
     });
     if (this.showCosts) {
       p.y += 4;
@@ -234,28 +343,21 @@ export class Report {
             index = 0;
             p.y += 14;
             p.ensure(20 + 15 + HEADER_H + ROW_H);
-            this.textLine(p, `Condition: ${this.typeset.line(c.name)}`, { size: 12, bold: true }, 20);
+            this.textLine(p, `Condition: ${this.typeset.line(c.name)}`, { size: 12, bold: true }, 20, swatchColour(c.color));
             this.textLine(
               p,
               `Type: ${c.measurementType} | Unit: ${this.typeset.line(c.unit)} | Total: ${formatNumber2(c.totalQuantity)}`,
               { size: 9, color: GREY },
               15,
             );
-            this.tableHeader(p, MEASUREMENT_COLUMNS);
+            this.tableHeader(p, this.measurementCols);
           }
           if (p.ensure(ROW_H)) {
             this.textLine(p, `Condition: ${this.typeset.line(c.name)} (continued)`, { size: 9, bold: true, color: GREY }, 14);
-            this.tableHeader(p, MEASUREMENT_COLUMNS);
+            this.tableHeader(p, this.measurementCols);
           }
-          const cells = this.cells;
-          if (p.drawing) {
-            cells[0] = m.pageNumber === null ? "" : String(m.pageNumber);
-            cells[1] = this.typeset.line(m.sheetNumber ?? "");
-            cells[2] = m.geometryType;
-            cells[3] = formatNumber2(m.quantity);
-            cells[4] = this.typeset.line(m.unit);
-          }
-          this.tableRow(p, MEASUREMENT_COLUMNS, cells, index++);
+          if (p.drawing) this.fillCells(m, c);
+          this.tableRow(p, this.measurementCols, this.cells, index++);
         }
         batch = null;
         await afterBatch(n);
