@@ -1,14 +1,17 @@
-// /dashboard/documents/[id] – a document's pages and per-condition takeoff summary, with its Export button.
+// /dashboard/documents/[id] – a document's pages, their takeoff maps and per-condition takeoff summary, with its Export button.
 import type { Metadata } from "next";
 import { ConditionsTable, UnitTotals } from "@/components/dashboard/conditions-table";
 import { orNotFound } from "@/components/dashboard/or-not-found";
 import { PageHeader } from "@/components/dashboard/page-header";
 import { StatList } from "@/components/dashboard/stat";
 import { ExportButton } from "@/components/exports/export-button";
+import { PageMaps, type PageMapItem } from "@/components/takeoff/page-maps";
 import { getDb } from "@/db";
 import { parseId } from "@/lib/api/request";
 import { requireUser } from "@/lib/auth/page-session";
 import { formatNumber } from "@/lib/format";
+import { legendRows, pageLabel } from "@/lib/takeoff/map";
+import { documentPageTotals } from "@/lib/takeoff/page-map";
 import { getDocument } from "@/lib/takeoff/read";
 
 type Props = { params: Promise<{ id: string }> };
@@ -16,16 +19,34 @@ type Props = { params: Promise<{ id: string }> };
 async function load(id: string) {
   const user = await requireUser();
   const db = await getDb();
-  return orNotFound(() => getDocument(db, user.id, parseId(id, "Document")));
+  const doc = await orNotFound(() => getDocument(db, user.id, parseId(id, "Document")));
+  return { user, doc };
+}
+
+/** Each page's map entry: its label and its legend (one grouped query for the document; no geometry is read here). */
+async function loadPageMaps({ user, doc }: Awaited<ReturnType<typeof load>>): Promise<PageMapItem[]> {
+  const totals = await documentPageTotals(await getDb(), { userId: user.id, documentId: doc.id });
+  const conditions = doc.conditions.map((c) => ({ id: c.id, name: c.name, color: c.color, unit: c.unit }));
+  return doc.pages.map((p) => ({
+    id: p.id,
+    label: pageLabel({ pageNumber: p.page_number, sheetNumber: p.sheet_number, sheetTitle: p.sheet_title }),
+    pageNumber: p.page_number,
+    measurements: p.measurements_count,
+    legend: legendRows(conditions, totals.get(p.id) ?? new Map()),
+  }));
 }
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
-  const doc = await load((await params).id).catch(() => null);
+  const doc = await load((await params).id)
+    .then((r) => r.doc)
+    .catch(() => null);
   return { title: `${doc?.name ?? "Document"} · Takeoff Exports` };
 }
 
 export default async function DocumentPage({ params }: Props) {
-  const doc = await load((await params).id);
+  const loaded = await load((await params).id);
+  const { doc } = loaded;
+  const pageMaps = await loadPageMaps(loaded);
   const conditionChoices = doc.conditions.map((c) => ({ id: c.id, name: c.name, color: c.color }));
 
   return (
@@ -103,6 +124,20 @@ export default async function DocumentPage({ params }: Props) {
           )}
         </section>
       </div>
+
+      {pageMaps.length > 0 && (
+        <section aria-labelledby="maps-heading" className="overflow-hidden rounded-lg bg-white shadow-sm ring-1 ring-slate-200">
+          <div className="border-b border-slate-200 px-4 py-3 sm:px-5">
+            <h2 id="maps-heading" className="text-base font-semibold">
+              Takeoff maps
+            </h2>
+            <p className="text-sm text-slate-600">
+              Every measurement in its condition colour. Open a page to see it large, with its legend.
+            </p>
+          </div>
+          <PageMaps documentName={doc.name} pages={pageMaps} />
+        </section>
+      )}
     </div>
   );
 }
