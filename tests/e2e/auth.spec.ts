@@ -59,7 +59,13 @@ test("signing in returns to the page asked for, with its query; a return path of
   await expect(page).toHaveURL(/\/dashboard\/settings\/api-keys$/);
 
   await page.context().clearCookies();
-  for (const hostile of ["//evil.example/dashboard", "/\\evil.example", "https://evil.example", "/%09/evil.example"]) {
+  for (const hostile of [
+    "//evil.example/dashboard",
+    "/\\evil.example",
+    "https://evil.example",
+    "/\t/evil.example",
+    "javascript:alert(1)",
+  ]) {
     await page.goto(`/sign-in?next=${encodeURIComponent(hostile)}`);
     await signIn();
     await expect(page).toHaveURL(/^http:\/\/localhost:\d+\/dashboard$/);
