@@ -5,7 +5,7 @@
  */
 import Papa from "papaparse";
 import { escapeFormula, formatQuantity } from "../sanitize";
-import { COL, columnPlan, columnsFor, CSV_HEADERS, defaultColumns, extendedCost } from "./columns";
+import { columnPlan, columnsFor, CSV_HEADERS, defaultColumns, extendedCost } from "./columns";
 import { remembered, TextOutput } from "./text-output";
 import { end, write } from "./writes";
 import type { Renderer } from "./types";
@@ -120,31 +120,32 @@ export const csv: Renderer = {
         let row = "";
         for (let i = 0; i <= last; i++) {
           switch (plan[i]) {
-            case COL.condition:
+            case 0: // condition
               row += c.name;
               break;
-            case COL.document:
+            case 1: // document
               row += repeatedCell(m.documentName ?? "");
               break;
-            case COL.page:
+            case 2: // page
               if (m.pageNumber !== null) row += m.pageNumber;
               break;
-            case COL.sheet_number:
+            case 3: // sheet_number
               row += repeatedCell(m.sheetNumber ?? "");
               break;
-            case COL.sheet_title:
+            case 4: // sheet_title
               row += repeatedCell(m.sheetTitle ?? "");
               break;
-            case COL.geometry_type:
+            case 5: // geometry_type
               row += typeField(m.geometryType);
               break;
-            case COL.quantity:
+            case 6: // quantity
               row += formatQuantity(m.quantity);
               break;
-            case COL.unit:
+            case 7: // unit
               row += repeatedCell(m.unit);
               break;
-            case COL.coordinates: {
+            case 8: {
+              // coordinates
               const coordinates = JSON.stringify(m.geometry) ?? "";
               if (needsQuotes(coordinates)) {
                 text.add(row);
@@ -153,43 +154,43 @@ export const csv: Renderer = {
               } else row += coordinates;
               break;
             }
-            case COL.verified:
+            case 9: // verified
               row += m.isVerified ? "Yes" : "No";
               break;
-            case COL.ai_generated:
+            case 10: // ai_generated
               row += m.isAiGenerated ? "Yes" : "No";
               break;
-            case COL.notes:
+            case 11: // notes
               row += cell(m.notes ?? "");
               break;
-            case COL.measurement_id:
+            case 12: // measurement_id
               row += field(m.id);
               break;
-            case COL.condition_id:
+            case 13: // condition_id
               row += c.id;
               break;
-            case COL.building:
+            case 14: // building
               row += c.building;
               break;
-            case COL.area:
+            case 15: // area
               row += c.area;
               break;
-            case COL.elevation:
+            case 16: // elevation
               row += c.elevation;
               break;
-            case COL.category:
+            case 17: // category
               row += c.category;
               break;
-            case COL.scope:
+            case 18: // scope
               row += c.scope;
               break;
-            case COL.color:
+            case 19: // color
               row += c.color;
               break;
-            case COL.unit_cost:
+            case 20: // unit_cost
               row += c.unitCostText;
               break;
-            case COL.extended_cost:
+            case 21: // extended_cost
               if (!Number.isNaN(c.unitCost)) row += cell(money(extendedCost(m.quantity, c.unitCost)));
               break;
           }

@@ -7,7 +7,7 @@
 import type { Writable } from "node:stream";
 import { escapeFormula, removeXmlIllegal, XmlTextCleaner } from "../sanitize";
 import type { NormalisedOptions } from "../schemas";
-import { COL, columnPlan, columnsFor, extendedCost, tableHeader, type ColumnId } from "./columns";
+import { columnPlan, columnsFor, extendedCost, tableHeader, type ColumnId } from "./columns";
 import { hasAnyCosts, provenanceLine } from "./text-format";
 import type { ExportSource, Progress, Renderer, RenderResult, SourceCondition, SourceMeasurement } from "./types";
 import { columnLetter, XlsxWorkbook, type CellStyle, type CellValue, type Font, type XlsxSheet } from "./xlsx-writer";
@@ -322,70 +322,70 @@ function fillCells(cells: CellValue[], plan: Int32Array, m: SourceMeasurement, c
   for (let i = 0; i < plan.length; i++) {
     let v: CellValue;
     switch (plan[i]) {
-      case COL.condition:
+      case 0: // condition
         v = c?.name ?? null;
         break;
-      case COL.document:
+      case 1: // document
         v = r.documentText(m.documentName);
         break;
-      case COL.page:
+      case 2: // page
         v = m.pageNumber;
         break;
-      case COL.sheet_number:
+      case 3: // sheet_number
         v = text(m.sheetNumber);
         break;
-      case COL.sheet_title:
+      case 4: // sheet_title
         v = text(m.sheetTitle);
         break;
-      case COL.geometry_type:
+      case 5: // geometry_type
         v = m.geometryType;
         break;
-      case COL.quantity:
+      case 6: // quantity
         v = m.quantity;
         break;
-      case COL.unit:
+      case 7: // unit
         v = text(m.unit);
         break;
-      case COL.coordinates:
+      case 8: // coordinates
         v = text(JSON.stringify(m.geometry) ?? null);
         break;
-      case COL.verified:
+      case 9: // verified
         v = m.isVerified ? "Yes" : "No";
         break;
-      case COL.ai_generated:
+      case 10: // ai_generated
         v = m.isAiGenerated ? "Yes" : "No";
         break;
-      case COL.notes:
+      case 11: // notes
         v = text(m.notes);
         break;
-      case COL.measurement_id:
+      case 12: // measurement_id
         v = m.id;
         break;
-      case COL.condition_id:
+      case 13: // condition_id
         v = m.conditionId;
         break;
-      case COL.building:
+      case 14: // building
         v = c?.building ?? null;
         break;
-      case COL.area:
+      case 15: // area
         v = c?.area ?? null;
         break;
-      case COL.elevation:
+      case 16: // elevation
         v = c?.elevation ?? null;
         break;
-      case COL.category:
+      case 17: // category
         v = c?.category ?? null;
         break;
-      case COL.scope:
+      case 18: // scope
         v = c?.scope ?? null;
         break;
-      case COL.color:
+      case 19: // color
         v = c?.color ?? null;
         break;
-      case COL.unit_cost:
+      case 20: // unit_cost
         v = c?.unitCost ?? null;
         break;
-      case COL.extended_cost:
+      case 21: // extended_cost
         v = c && c.unitCost !== null ? extendedCost(m.quantity, c.unitCost) : null;
         break;
       default:

@@ -170,6 +170,20 @@ const EXPECTED_ROWS: { document: string; csv: string[] }[] = [
   },
 ];
 
+describe("column plans", () => {
+  it("every renderer's case number is its column's index in COLUMN_IDS, and every column has one", () => {
+    for (const file of ["lib/exports/formats/csv.ts", "lib/exports/formats/excel.ts", "lib/exports/formats/pdf/report.ts"]) {
+      const text = fs.readFileSync(path.resolve(file), "utf8");
+      const cases = [...text.matchAll(/case (\d+): (?:\{\s*)?\/\/ (\w+)/g)].map((m) => [Number(m[1]), m[2]] as const);
+      expect(
+        cases.map(([n, id]) => [id, COLUMN_IDS[n]]),
+        file,
+      ).toEqual(cases.map(([, id]) => [id, id]));
+      expect(new Set(cases.map(([, id]) => id)), file).toEqual(new Set(COLUMN_IDS));
+    }
+  });
+});
+
 describe("every row says where it came from (SPEC §12.1)", () => {
   const dir = tempDir();
   let two: Imported;

@@ -5,7 +5,7 @@
  */
 import type { XmlTextCleaner } from "../../sanitize";
 import type { NormalisedOptions } from "../../schemas";
-import { COL, columnPlan, columnsFor, extendedCost } from "../columns";
+import { columnPlan, columnsFor, extendedCost } from "../columns";
 import { formatInteger, formatMoney, formatNumber2, hasAnyCosts, provenanceLine, totalWithMarkup } from "../text-format";
 import type { ExportSource, SourceCondition, SourceMeasurement } from "../types";
 import {
@@ -169,74 +169,75 @@ export class Report {
     for (let i = 0; i < plan.length; i++) {
       let v: string;
       switch (plan[i]) {
-        case COL.condition:
+        case 0: // condition
           v = typeset.line(c.name);
           break;
-        case COL.document: {
+        case 1: {
+          // document
           const name = m.documentName ?? "";
           let line = this.documentLines.get(name);
           if (line === undefined) this.documentLines.set(name, (line = typeset.line(name)));
           v = line;
           break;
         }
-        case COL.page:
+        case 2: // page
           v = m.pageNumber === null ? "" : String(m.pageNumber);
           break;
-        case COL.sheet_number:
+        case 3: // sheet_number
           v = typeset.line(m.sheetNumber ?? "");
           break;
-        case COL.sheet_title:
+        case 4: // sheet_title
           v = typeset.line(m.sheetTitle ?? "");
           break;
-        case COL.geometry_type:
+        case 5: // geometry_type
           v = m.geometryType;
           break;
-        case COL.quantity:
+        case 6: // quantity
           v = formatNumber2(m.quantity);
           break;
-        case COL.unit:
+        case 7: // unit
           v = typeset.line(m.unit);
           break;
-        case COL.coordinates:
+        case 8: // coordinates
           v = typeset.line(JSON.stringify(m.geometry) ?? "");
           break;
-        case COL.verified:
+        case 9: // verified
           v = m.isVerified ? "Yes" : "No";
           break;
-        case COL.ai_generated:
+        case 10: // ai_generated
           v = m.isAiGenerated ? "Yes" : "No";
           break;
-        case COL.notes:
+        case 11: // notes
           v = typeset.line(m.notes ?? "");
           break;
-        case COL.measurement_id:
+        case 12: // measurement_id
           v = m.id;
           break;
-        case COL.condition_id:
+        case 13: // condition_id
           v = c.id;
           break;
-        case COL.building:
+        case 14: // building
           v = typeset.line(c.building ?? "");
           break;
-        case COL.area:
+        case 15: // area
           v = typeset.line(c.area ?? "");
           break;
-        case COL.elevation:
+        case 16: // elevation
           v = typeset.line(c.elevation ?? "");
           break;
-        case COL.category:
+        case 17: // category
           v = typeset.line(c.category ?? "");
           break;
-        case COL.scope:
+        case 18: // scope
           v = typeset.line(c.scope ?? "");
           break;
-        case COL.color:
+        case 19: // color
           v = c.color ?? "";
           break;
-        case COL.unit_cost:
+        case 20: // unit_cost
           v = c.costs?.unit_cost != null ? formatMoney(c.costs.unit_cost) : "";
           break;
-        case COL.extended_cost:
+        case 21: // extended_cost
           v = c.costs?.unit_cost != null ? formatMoney(extendedCost(m.quantity, c.costs.unit_cost)) : "";
           break;
         default:
