@@ -7,15 +7,16 @@
  * an Idempotency-Key minted once per opening, so even a retried request
  * cannot create a second export.
  */
-import { useId, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import useSWR from "swr";
 import { buttonClass, inputClass } from "@/components/ui/button";
 import { Dialog, DialogFooter } from "@/components/ui/dialog";
 import { TimeZoneSelect } from "@/components/ui/time-zone-select";
 import { fetcher, fetchJson } from "@/lib/fetcher";
 import { formatNumber, plural } from "@/lib/format";
+import type { ColumnId } from "@/lib/exports/formats/columns";
 import type { Catalogue, ExportItem, OptionInfo } from "./types";
-import { exportRequestBody, overRowLimit, useExportForm } from "./use-export-form";
+import { exportRequestBody, isCostColumn, overRowLimit, sameColumns, useExportForm, type ExportFormAction } from "./use-export-form";
 
 export type ExportSource = { type: "document" | "project"; id: string; name: string };
 export type ConditionChoice = { id: string; name: string; color?: string | null };
@@ -37,6 +38,7 @@ const OPTION_LABELS: Record<string, string> = {
 const OPTION_HINTS: Record<string, string> = {
   include_unverified: "Off: only verified measurements, with totals recomputed.",
   include_costs: "Cost columns, rows, sheets and lines.",
+  columns: "",
   timezone: "",
   bom: "",
   delimiter: "",
@@ -197,6 +199,167 @@ function ConditionsField({
   );
 }
 
+type ColumnInfo = Catalogue["columns"][number];
+type FocusTarget = { id: ColumnId; which: "up" | "down" | "remove" } | { id: null; which: "add" };
+
+/**
+ * The measurement columns in file order (SPEC §12.2): move up or down, remove,
+ * add from the catalogue, reset to the format's default. Keyboard first: after
+ * a move the focus stays on the moved column's button (its other one at an
+ * end), after a removal it goes to the next column, and a polite live region
+ * says what happened.
+ */
+function ColumnsField({
+  catalogueColumns,
+  columns,
+  defaults,
+  dispatch,
+}: {
+  catalogueColumns: ColumnInfo[];
+  columns: ColumnId[];
+  defaults: ColumnId[] | undefined;
+  dispatch: (action: ExportFormAction) => void;
+}) {
+  const id = useId();
+  const header = useMemo(() => new Map(catalogueColumns.map((c) => [c.id, c.header])), [catalogueColumns]);
+  const label = (c: ColumnId) => header.get(c) ?? c;
+  const available = catalogueColumns.filter((c) => !columns.includes(c.id));
+  const [adding, setAdding] = useState<ColumnId | "">("");
+  const toAdd = adding && !columns.includes(adding) ? adding : (available[0]?.id ?? "");
+  const [announcement, setAnnouncement] = useState("");
+  const field = useRef<HTMLFieldSetElement>(null);
+  /** Where the focus goes once the list has re-rendered after a move or a removal. */
+  const pendingFocus = useRef<FocusTarget | null>(null);
+  const setFocus = (target: FocusTarget) => {
+    pendingFocus.current = target;
+  };
+
+  useEffect(() => {
+    const target = pendingFocus.current;
+    pendingFocus.current = null;
+    if (!target || !field.current) return;
+    const find = (key: string) => field.current?.querySelector<HTMLButtonElement>(`button[data-focus="${key}"]:not(:disabled)`);
+    const other = target.id === null ? null : `${target.id}:${target.which === "up" ? "down" : "up"}`;
+    (find(target.id === null ? "add" : `${target.id}:${target.which}`) ?? (other ? find(other) : null) ?? find("add"))?.focus();
+  }, [columns]);
+
+  const move = (c: ColumnId, by: -1 | 1) => {
+    const to = columns.indexOf(c) + by;
+    dispatch({ type: "column-move", id: c, by });
+    setAnnouncement(`${label(c)} moved to position ${to + 1} of ${columns.length}.`);
+    setFocus({ id: c, which: by < 0 ? "up" : "down" });
+  };
+  const remove = (c: ColumnId) => {
+    const i = columns.indexOf(c);
+    const next = columns[i + 1] ?? columns[i - 1];
+    dispatch({ type: "column-remove", id: c });
+    setAnnouncement(`${label(c)} removed.`);
+    setFocus(next ? { id: next, which: "remove" } : { id: null, which: "add" });
+  };
+  const add = () => {
+    if (!toAdd) return;
+    dispatch({ type: "column-add", id: toAdd });
+    setAdding("");
+    setAnnouncement(`${label(toAdd)} added at position ${columns.length + 1}${isCostColumn(toAdd) ? "; costs are included" : ""}.`);
+  };
+
+  return (
+    <fieldset ref={field} className="text-sm" data-testid="columns-field">
+      <legend className="font-medium">Columns</legend>
+      <p id={`${id}-hint`} className="text-xs text-slate-600">
+        In this order in the file. Excel: the condition sheets; PDF: the condition tables.
+      </p>
+      <ol
+        aria-describedby={`${id}-hint`}
+        aria-label="Chosen columns"
+        className="mt-2 divide-y divide-slate-200 rounded-md border border-slate-300"
+      >
+        {columns.map((c, i) => (
+          <li key={c} className="flex items-center gap-1.5 px-2 py-1">
+            <span aria-hidden="true" className="w-5 shrink-0 text-right text-xs text-slate-500 tabular-nums">
+              {i + 1}
+            </span>
+            <span className="min-w-0 flex-1 truncate" data-testid="column-item">
+              {label(c)}
+            </span>
+            <button
+              type="button"
+              data-focus={`${c}:up`}
+              onClick={() => move(c, -1)}
+              disabled={i === 0}
+              aria-label={`Move ${label(c)} up`}
+              title="Move up"
+              className={buttonClass("ghost", "sm", "w-8 px-0")}
+            >
+              <span aria-hidden="true">↑</span>
+            </button>
+            <button
+              type="button"
+              data-focus={`${c}:down`}
+              onClick={() => move(c, 1)}
+              disabled={i === columns.length - 1}
+              aria-label={`Move ${label(c)} down`}
+              title="Move down"
+              className={buttonClass("ghost", "sm", "w-8 px-0")}
+            >
+              <span aria-hidden="true">↓</span>
+            </button>
+            <button
+              type="button"
+              data-focus={`${c}:remove`}
+              onClick={() => remove(c)}
+              disabled={columns.length === 1}
+              aria-label={`Remove ${label(c)}`}
+              title="Remove"
+              className={buttonClass("ghost", "sm", "w-8 px-0 text-red-800 hover:bg-red-50")}
+            >
+              <span aria-hidden="true">✕</span>
+            </button>
+          </li>
+        ))}
+      </ol>
+      <div className="mt-2 flex flex-wrap items-end gap-2">
+        <div className="min-w-0 flex-1 basis-40">
+          <label htmlFor={`${id}-add`} className="block text-xs font-medium">
+            Add a column
+          </label>
+          <select
+            id={`${id}-add`}
+            value={toAdd}
+            onChange={(e) => setAdding(e.target.value as ColumnId)}
+            disabled={available.length === 0}
+            className={`mt-1 ${inputClass}`}
+          >
+            {available.map((c) => (
+              <option key={c.id} value={c.id}>
+                {c.header}
+                {isCostColumn(c.id) ? " (includes costs)" : ""}
+              </option>
+            ))}
+          </select>
+        </div>
+        <button type="button" data-focus="add" onClick={add} disabled={!toAdd} className={buttonClass("secondary", "md")}>
+          Add
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            dispatch({ type: "columns-reset" });
+            setAnnouncement("Columns reset to the default.");
+          }}
+          disabled={sameColumns(columns, defaults)}
+          className={buttonClass("ghost", "md")}
+        >
+          Reset to default
+        </button>
+      </div>
+      <p aria-live="polite" className="sr-only">
+        {announcement}
+      </p>
+    </fieldset>
+  );
+}
+
 export function ExportDialog({
   source,
   conditions,
@@ -308,11 +471,15 @@ function ExportForm({
 
   const measurements = catalogue.source.measurements_count;
   const chosen = catalogue.formats.find((f) => f.id === form.format);
+  // CSV has costs only in cost columns: its "Include costs" shows once one is chosen.
+  const costsMatter = chosen?.id !== "csv" || Boolean(form.columns?.some(isCostColumn));
   const [toggles, choices] = useMemo(() => {
-    const shown = (chosen?.options ?? []).filter((o) => o.key !== "condition_ids");
+    const shown = (chosen?.options ?? []).filter(
+      (o) => o.key !== "condition_ids" && o.key !== "columns" && (o.key !== "include_costs" || costsMatter),
+    );
     const isToggle = (o: OptionInfo) => o.type === "boolean" || typeof o.default === "boolean";
     return [shown.filter(isToggle), shown.filter((o) => !isToggle(o))];
-  }, [chosen]);
+  }, [chosen, costsMatter]);
   const offersConditions = Boolean(conditions && conditions.length > 1 && chosen?.options.some((o) => o.key === "condition_ids"));
 
   async function submit(e: React.FormEvent) {
@@ -392,7 +559,7 @@ function ExportForm({
         </div>
       </fieldset>
 
-      {chosen && (toggles.length + choices.length > 0 || offersConditions) && (
+      {chosen && (toggles.length + choices.length > 0 || offersConditions || form.columns) && (
         <fieldset>
           <legend className="text-sm font-semibold">{chosen.label} options</legend>
           <div className="mt-2 space-y-4">
@@ -409,6 +576,15 @@ function ExportForm({
                   <OptionField key={`${chosen.id}-${o.key}`} option={o} value={form.options[o.key]} onChange={setOption(o.key)} />
                 ))}
               </div>
+            )}
+            {form.columns && (
+              <ColumnsField
+                key={chosen.id}
+                catalogueColumns={catalogue.columns.filter((c) => c.formats.includes(chosen.id as (typeof c.formats)[number]))}
+                columns={form.columns}
+                defaults={form.defaultColumns[chosen.id]}
+                dispatch={dispatch}
+              />
             )}
             {offersConditions && conditions && (
               <ConditionsField

@@ -60,9 +60,11 @@ test("a document exports in every format from the dialog; the Exports page follo
   await expect(dialog.getByRole("radio", { name: /^CSV/ })).toBeChecked();
   await expect(dialog.getByLabel("Delimiter")).toHaveValue(",");
   await expect(dialog.getByLabel(/byte order mark/)).toBeChecked();
-  await expect(dialog.getByLabel("Include costs")).toBeChecked();
+  // CSV has costs only in cost columns (SPEC §12.2): its switch shows once one is chosen.
+  await expect(dialog.getByLabel("Include costs")).toHaveCount(0);
   await expect(dialog.getByLabel("Name", { exact: true })).toHaveValue("Structural Set export");
   await dialog.getByRole("radio", { name: /^PDF/ }).check();
+  await expect(dialog.getByLabel("Include costs")).toBeChecked();
   await expect(dialog.getByLabel("Page size")).toHaveValue("letter");
   await expect(dialog.getByLabel("Orientation")).toHaveValue("portrait");
   await expect(dialog.getByLabel("Delimiter")).toHaveCount(0);
