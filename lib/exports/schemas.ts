@@ -82,6 +82,19 @@ const columnsOption = z
       "Measurement columns in order (ids from the catalogue's `columns`); without it the format's default layout (`default_columns`) applies. Excel: the condition sheets; PDF: the condition tables.",
   });
 
+/** SPEC §12.3: quantities per sheet or per document (Excel, PDF, JSON). */
+export const BREAKDOWNS = ["none", "document", "sheet"] as const;
+const breakdownOption = z.enum(BREAKDOWNS).default("none").meta({
+  description: "Quantities per condition by `sheet` or by `document` (Excel: a Breakdown sheet; PDF: a table; JSON: summary.breakdown).",
+});
+
+/** SPEC §12.3: the condition field the Excel Summary and the PDF summary group their rows by. */
+export const GROUP_BYS = ["none", "building", "area", "elevation", "category", "scope"] as const;
+const groupByOption = z
+  .enum(GROUP_BYS)
+  .default("none")
+  .meta({ description: "Group the summary's condition rows by this condition field, each group closed by a Subtotal row." });
+
 /** Cost columns need costs: with include_costs:false each one is refused at its index. */
 function costColumnsNeedCosts(options: { include_costs: boolean; columns?: ColumnId[] }, ctx: z.RefinementCtx) {
   if (options.include_costs || !options.columns) return;
@@ -104,17 +117,22 @@ export const OPTION_SCHEMAS = {
         .meta({ description: 'Field delimiter: ",", ";" or a tab ("\\t" or "tab").' }),
     })
     .superRefine(costColumnsNeedCosts),
-  excel: z.strictObject({ ...commonOptions, columns: columnsOption }).superRefine(costColumnsNeedCosts),
+  excel: z
+    .strictObject({ ...commonOptions, columns: columnsOption, breakdown: breakdownOption, group_by: groupByOption })
+    .superRefine(costColumnsNeedCosts),
   pdf: z
     .strictObject({
       ...commonOptions,
       columns: columnsOption,
+      breakdown: breakdownOption,
+      group_by: groupByOption,
       page_size: z.enum(["letter", "a4"]).default("letter").meta({ description: "Paper size." }),
       orientation: z.enum(["portrait", "landscape"]).default("portrait").meta({ description: "Page orientation." }),
     })
     .superRefine(costColumnsNeedCosts),
   json: z.strictObject({
     ...commonOptions,
+    breakdown: breakdownOption,
     pretty: z.boolean().default(true).meta({ description: "Indent the JSON for people to read." }),
   }),
   ost: z.strictObject({ ...commonOptions }),
@@ -134,6 +152,10 @@ export type NormalisedOptions = {
   pretty?: boolean;
   /** CSV, Excel, PDF: the measurement columns in order (SPEC §12.2); absent: the default layout. */
   columns?: ColumnId[];
+  /** Excel, PDF, JSON (SPEC §12.3); absent (older exports) means none. */
+  breakdown?: (typeof BREAKDOWNS)[number];
+  /** Excel, PDF (SPEC §12.3); absent means none. */
+  group_by?: (typeof GROUP_BYS)[number];
 };
 
 /** Validates `options` for `format` and returns them with every default filled in, keys sorted. */

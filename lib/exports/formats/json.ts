@@ -11,7 +11,7 @@ import { roundTotal } from "../sanitize";
 import { writeNestedByCondition } from "./nested";
 import { costsCamel, isoInZone } from "./text-format";
 import { end, write } from "./writes";
-import type { ExportSource, Renderer, SourceCondition, SourceMeasurement } from "./types";
+import type { BreakdownBy, ExportSource, Renderer, SourceCondition, SourceMeasurement } from "./types";
 
 /**
  * A run of measurements is stringified in one call, nested as deep as it sits
@@ -36,6 +36,22 @@ function exportInfo(source: ExportSource, options: NormalisedOptions) {
         ? { type: "document", id: source.document.id, name: source.document.name }
         : { type: "project", id: source.project.id, name: source.project.name },
     options: Object.fromEntries(Object.entries(options).map(([k, v]) => [snakeToCamel(k), v])),
+  };
+}
+
+/** SPEC §12.3: `summary.breakdown`, rows in document then page order, quantities keyed by condition id in condition order. */
+async function breakdownOut(source: ExportSource, by: BreakdownBy) {
+  const rows = await source.breakdown(by);
+  const order = source.conditions.map((c) => c.id);
+  return {
+    by,
+    rows: rows.map((r) => ({
+      documentId: r.documentId,
+      documentName: r.documentName,
+      pageNumber: r.pageNumber,
+      sheetNumber: r.sheetNumber,
+      quantities: Object.fromEntries(order.filter((id) => r.quantities.has(id)).map((id) => [id, r.quantities.get(id)!])),
+    })),
   };
 }
 
@@ -121,7 +137,8 @@ export const json: Renderer = {
       ["project", source.project],
     ];
     if (source.type === "document" && source.document) top.push(["document", source.document]);
-    top.push(["summary", summary(source)]);
+    const by = options.breakdown && options.breakdown !== "none" ? options.breakdown : null;
+    top.push(["summary", by ? { ...summary(source), breakdown: await breakdownOut(source, by) } : summary(source)]);
     await write(out, `{${top.map(([k, v]) => field(k, v, 1)).join(",")},${nl(1)}"conditions"${colon}[`);
 
     // Conditions at depth 2, their fields at 3, measurements at 4.

@@ -57,6 +57,25 @@ export type SourceMeasurement = {
   notes: string | null;
 };
 
+/** SPEC §12.3: what a breakdown row stands for. */
+export type BreakdownBy = "document" | "sheet";
+
+/**
+ * One row of a breakdown (SPEC §12.3): a sheet (page) or a document, and each
+ * condition's quantity there (only conditions with measurements there). A
+ * row without a document holds the measurements without a page.
+ */
+export type BreakdownRow = {
+  documentId: string | null;
+  documentName: string | null;
+  /** null on document rows and on the row without a page. */
+  pageNumber: number | null;
+  sheetNumber: string | null;
+  sheetTitle: string | null;
+  /** Condition id → quantity, rounded like the condition totals (roundTotal of the SQL sum). */
+  quantities: Map<string, number>;
+};
+
 export type ExportSource = {
   exportId: string;
   type: "document" | "project";
@@ -75,6 +94,11 @@ export type ExportSource = {
   measurements(): AsyncIterable<SourceMeasurement[]>;
   /** The same rows in By-Page order (document, page number nulls last, condition order, position). */
   measurementsByPage(): AsyncIterable<SourceMeasurement[]>;
+  /**
+   * SPEC §12.3: quantities per (condition, sheet or document), from one
+   * grouped query; rows in document then page order (the row without a page last).
+   */
+  breakdown(by: BreakdownBy): Promise<BreakdownRow[]>;
 };
 
 export type Progress = {

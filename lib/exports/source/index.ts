@@ -36,12 +36,22 @@
  */
 import { getDbHandle, withReadConnection, type Db } from "@/db";
 import { conditionCosts } from "@/lib/takeoff/read";
-import type { ExportSource, SourceCondition } from "../formats/types";
+import type { BreakdownBy, BreakdownRow, ExportSource, SourceCondition } from "../formats/types";
 import { roundTotal } from "../sanitize";
 import type { NormalisedOptions } from "../schemas";
 import { readBatches } from "./chunk-reader";
 import { BATCH_SIZE, batchSizeFor, planChunks, rankPairs, type Order, type Pair } from "./plan";
-import { findDocument, findProject, measurementReads, readConditions, readDocumentOrder, readPairCounts, sourceFilters } from "./queries";
+import {
+  findDocument,
+  findProject,
+  measurementReads,
+  readConditions,
+  readDocumentOrder,
+  readPairCounts,
+  readPairQuantities,
+  sourceFilters,
+  type PairQuantity,
+} from "./queries";
 
 export { BATCH_SIZE } from "./plan";
 
@@ -114,13 +124,21 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
   let pairsPromise: Promise<Pair[]> | undefined;
   const loadPairs = () => (pairsPromise ??= readPairs());
   async function readPairs(): Promise<Pair[]> {
-    const documentList = document ? [{ id: document.id, name: document.name }] : await readDocumentOrder(db, project.id);
+    const documentList = await loadDocuments();
     const counts = await readPairCounts(db, filters);
     return rankPairs(
       counts,
       sourceConditions.map((c) => c.id),
       documentList,
     );
+  }
+
+  let documentsPromise: Promise<{ id: string; name: string }[]> | undefined;
+  const loadDocuments = () =>
+    (documentsPromise ??= document ? Promise.resolve([{ id: document.id, name: document.name }]) : readDocumentOrder(db, project.id));
+  async function breakdown(by: BreakdownBy): Promise<BreakdownRow[]> {
+    const [documentList, sums] = [await loadDocuments(), await readPairQuantities(db, filters)];
+    return breakdownRows(sums, new Set(sourceConditions.map((c) => c.id)), documentList, by);
   }
 
   const reads = measurementReads(db, filters.verified);
@@ -144,5 +162,52 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
     rowsTotal,
     measurements: () => iterate("export"),
     measurementsByPage: () => iterate("page"),
+    breakdown,
   };
+}
+
+/**
+ * Breakdown rows (SPEC §12.3) from the sums per (condition, page): one row per
+ * page (`sheet`) or per document, in document order then page number (nulls
+ * last); measurements without a page make one last row without a document.
+ * A cell is roundTotal of its SQL sum (or of the sum of its pages' sums, by
+ * document), as a condition total is roundTotal of its SQL sum.
+ */
+export function breakdownRows(
+  sums: PairQuantity[],
+  conditionIds: ReadonlySet<string>,
+  documents: { id: string; name: string }[],
+  by: BreakdownBy,
+): BreakdownRow[] {
+  const documentRank = new Map(documents.map((d, i) => [d.id, i]));
+  const documentName = new Map(documents.map((d) => [d.id, d.name]));
+  const LAST = Number.MAX_SAFE_INTEGER;
+  const rows = new Map<string, { row: BreakdownRow; rank: number; page: number; key: string }>();
+  for (const s of sums) {
+    if (!conditionIds.has(s.conditionId)) continue;
+    const key = by === "sheet" ? (s.pageId ?? "") : (s.documentId ?? "");
+    let entry = rows.get(key);
+    if (!entry) {
+      const onPage = by === "sheet" && s.pageId !== null;
+      entry = {
+        row: {
+          documentId: s.documentId,
+          documentName: (s.documentId && documentName.get(s.documentId)) || null,
+          pageNumber: onPage ? s.pageNumber : null,
+          sheetNumber: onPage ? s.sheetNumber : null,
+          sheetTitle: onPage ? s.sheetTitle : null,
+          quantities: new Map(),
+        },
+        rank: s.documentId ? (documentRank.get(s.documentId) ?? LAST - 1) : LAST,
+        page: onPage ? (s.pageNumber ?? LAST) : LAST,
+        key,
+      };
+      rows.set(key, entry);
+    }
+    const q = entry.row.quantities;
+    q.set(s.conditionId, (q.get(s.conditionId) ?? 0) + s.quantity);
+  }
+  const sorted = [...rows.values()].sort((a, b) => a.rank - b.rank || a.page - b.page || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const { row } of sorted) for (const [id, q] of row.quantities) row.quantities.set(id, roundTotal(q));
+  return sorted.map((e) => e.row);
 }

@@ -114,6 +114,32 @@ export async function readPairCounts(db: Db, filters: SourceFilters): Promise<Pa
     .groupBy(measurements.conditionId, measurements.pageId, pages.documentId, pages.pageNumber, pages.sheetNumber, pages.sheetTitle);
 }
 
+/** A (condition, page) pair's summed quantity after filters, with the page details (SPEC §12.3 breakdowns). */
+export type PairQuantity = Omit<PairCount, "count"> & { quantity: number };
+
+/**
+ * The sum of quantities per (condition, page) after filters: the same filters
+ * and the same SQL sum as the condition totals (readConditions), grouped one
+ * level finer, so a breakdown never re-adds rounded values.
+ */
+export async function readPairQuantities(db: Db, filters: SourceFilters): Promise<PairQuantity[]> {
+  return db
+    .select({
+      conditionId: measurements.conditionId,
+      pageId: measurements.pageId,
+      documentId: pages.documentId,
+      pageNumber: pages.pageNumber,
+      sheetNumber: pages.sheetNumber,
+      sheetTitle: pages.sheetTitle,
+      quantity: sql<number>`sum(${measurements.quantity})`.mapWith(Number),
+    })
+    .from(measurements)
+    .innerJoin(conditions, eq(conditions.id, measurements.conditionId))
+    .leftJoin(pages, eq(pages.id, measurements.pageId))
+    .where(and(...filters.conditions, ...filters.measurements))
+    .groupBy(measurements.conditionId, measurements.pageId, pages.documentId, pages.pageNumber, pages.sheetNumber, pages.sheetTitle);
+}
+
 /** Where a keyset page ends: its last row's (position, id). */
 export type Key = { position: number; id: string };
 

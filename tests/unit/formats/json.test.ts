@@ -1,6 +1,17 @@
 import fs from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
+import {
+  importFixture,
+  importNasty,
+  NASTY,
+  options,
+  renderToFile,
+  SECOND_DOCUMENT,
+  source,
+  tempDir,
+  twoDocumentProject,
+  type Imported,
+} from "../../fixtures/formats-data";
 
 type Snapshot = {
   exportInfo: {
@@ -12,8 +23,21 @@ type Snapshot = {
   };
   project: Record<string, unknown>;
   document?: Record<string, unknown>;
-  summary: { totalConditions: number; totalMeasurements: number; byUnit: Record<string, { count: number; totalQuantity: number }> };
+  summary: {
+    totalConditions: number;
+    totalMeasurements: number;
+    byUnit: Record<string, { count: number; totalQuantity: number }>;
+    breakdown?: { by: string; rows: BreakdownRowOut[] };
+  };
   conditions: (Record<string, unknown> & { measurements: Record<string, unknown>[] })[];
+};
+
+type BreakdownRowOut = {
+  documentId: string | null;
+  documentName: string | null;
+  pageNumber: number | null;
+  sheetNumber: string | null;
+  quantities: Record<string, number>;
 };
 
 const read = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as Snapshot;
@@ -69,7 +93,7 @@ describe("JSON export", () => {
       exportId: "11111111-2222-4333-8444-555555555555",
       generatedAt: "2025-03-01T09:30:00.000-05:00",
       source: { type: "document", id: spec.documents[0].id, name: "Structural Set.pdf" },
-      options: { includeCosts: true, includeUnverified: true, pretty: true, timezone: "America/New_York" },
+      options: { breakdown: "none", includeCosts: true, includeUnverified: true, pretty: true, timezone: "America/New_York" },
     });
     expect(data.project).toEqual({
       id: spec.id,
@@ -181,5 +205,87 @@ describe("JSON export", () => {
     expect(n.conditions[0].measurements[0]).toMatchObject({ quantity: -12.5, notes: NASTY.formula, sheetNumber: NASTY.formula });
     expect(n.conditions[2].measurements[0].notes).toBe(NASTY.control);
     expect(n.conditions[3].name).toBe(NASTY.cjk);
+  });
+
+  describe("breakdown (SPEC §12.3)", () => {
+    let two: Imported;
+    beforeAll(async () => {
+      two = await importFixture(twoDocumentProject());
+    });
+
+    /** Sums of the measurements as written, per row key and condition, rounded to the cent. */
+    function sumsFromMeasurements(data: Snapshot, key: (m: Record<string, unknown>) => string) {
+      const sums = new Map<string, number>();
+      for (const c of data.conditions)
+        for (const m of c.measurements) {
+          const k = `${key(m)}|${String(c.id)}`;
+          sums.set(k, (sums.get(k) ?? 0) + (m.quantity as number));
+        }
+      return sums;
+    }
+
+    it("by sheet: a row per page in document then page order, quantities that add up to the condition totals", async () => {
+      const opts = options("json", { breakdown: "sheet" });
+      const { file } = await renderToFile("json", await source(two, opts), opts, dir);
+      const data = read(file);
+      expect(data.exportInfo.options.breakdown).toBe("sheet");
+      const b = data.summary.breakdown!;
+      expect(b.by).toBe("sheet");
+      // Page 1 of both documents: the page number alone does not tell them apart, the document does.
+      expect(b.rows.map((r) => [r.documentName, r.pageNumber, r.sheetNumber])).toEqual([
+        ["Structural Set.pdf", 1, "S-001"],
+        ["Structural Set.pdf", 2, "S-002"],
+        [SECOND_DOCUMENT, 1, "A-101"],
+      ]);
+      expect(b.rows.map((r) => r.documentId)).toEqual([two.documents[0].id, two.documents[0].id, two.documents[1].id]);
+      for (const r of b.rows) for (const q of Object.values(r.quantities)) expect(q).not.toBe(0);
+
+      const sums = sumsFromMeasurements(data, (m) => `${String(m.documentId)}:${String(m.pageNumber)}`);
+      const cells = b.rows.flatMap((r) =>
+        Object.entries(r.quantities).map(([id, q]) => [`${r.documentId}:${r.pageNumber}|${id}`, q] as const),
+      );
+      expect(cells.length).toBe(sums.size);
+      for (const [k, q] of cells) expect(q).toBeCloseTo(sums.get(k)!, 6);
+
+      for (const c of data.conditions) {
+        const total = b.rows.reduce((s, r) => s + (r.quantities[c.id as string] ?? 0), 0);
+        expect(Math.round(total * 100), String(c.name)).toBe(Math.round((c.totalQuantity as number) * 100));
+      }
+    });
+
+    it("by document: one row per document, without page details; none by default", async () => {
+      const opts = options("json", { breakdown: "document" });
+      const { file } = await renderToFile("json", await source(two, opts), opts, dir);
+      const data = read(file);
+      const b = data.summary.breakdown!;
+      expect(b.by).toBe("document");
+      expect(b.rows.map((r) => [r.documentName, r.pageNumber, r.sheetNumber])).toEqual([
+        ["Structural Set.pdf", null, null],
+        [SECOND_DOCUMENT, null, null],
+      ]);
+      const [slab, footing, wall] = data.conditions;
+      expect(Object.keys(b.rows[0].quantities)).toEqual([slab.id, footing.id]);
+      expect(Object.keys(b.rows[1].quantities)).toEqual([slab.id, wall.id]);
+      for (const c of data.conditions) {
+        const total = b.rows.reduce((s, r) => s + (r.quantities[c.id as string] ?? 0), 0);
+        expect(Math.round(total * 100)).toBe(Math.round((c.totalQuantity as number) * 100));
+      }
+
+      const plain = options("json");
+      const none = read((await renderToFile("json", await source(two, plain), plain, dir)).file);
+      expect("breakdown" in none.summary).toBe(false);
+    });
+
+    it("on a document export covers that document only", async () => {
+      const opts = options("json", { breakdown: "sheet" });
+      const { file } = await renderToFile(
+        "json",
+        await source(two, opts, { type: "document", documentId: two.documents[1].id }),
+        opts,
+        dir,
+      );
+      const b = read(file).summary.breakdown!;
+      expect(b.rows.map((r) => [r.documentName, r.pageNumber])).toEqual([[SECOND_DOCUMENT, 1]]);
+    });
   });
 });
