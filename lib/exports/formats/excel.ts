@@ -9,7 +9,7 @@ import { escapeFormula, removeXmlIllegal, XmlTextCleaner } from "../sanitize";
 import type { NormalisedOptions } from "../schemas";
 import { columnPlan, columnsFor, extendedCost, tableHeader, type ColumnId } from "./columns";
 import { hasAnyCosts, provenanceLine } from "./text-format";
-import type { ExportSource, Progress, Renderer, RenderResult, SourceCondition, SourceMeasurement } from "./types";
+import type { BreakdownBy, ExportSource, Progress, Renderer, RenderResult, SourceCondition, SourceMeasurement } from "./types";
 import { columnLetter, XlsxWorkbook, type CellStyle, type CellValue, type Font, type XlsxSheet } from "./xlsx-writer";
 
 export const EXCEL_MAX_ROWS = 1_048_576;
@@ -116,6 +116,10 @@ export async function renderExcel(
   const documentCells = new Map<string, string | null>();
   // Reserve the fixed sheet names first so a condition called "By Page" cannot take them.
   const fixed = { summary: names.take("Summary"), byPage: names.take("By Page"), cost: names.take("Cost Summary") };
+  const by = options.breakdown && options.breakdown !== "none" ? options.breakdown : null;
+  // Only a workbook with a Breakdown sheet keeps the name from conditions.
+  const breakdownName = by ? names.take("Breakdown") : null;
+  const warnings: string[] = [];
   const r: Render = {
     source,
     options,
@@ -147,6 +151,10 @@ export async function renderExcel(
   let records: number;
   try {
     await writeSummary(r, fixed.summary);
+    if (by && breakdownName) {
+      await progress.step("Writing Breakdown sheet");
+      await writeBreakdown(r, breakdownName, by, warnings);
+    }
     // Rows are read twice (condition sheets, then By Page); progress counts each row once overall.
     const rows = new TwoPassProgress(progress);
     records = await writeConditionSheets(r, rows);
@@ -163,7 +171,6 @@ export async function renderExcel(
     throw err;
   }
 
-  const warnings: string[] = [];
   cleaner.report(warnings);
   if (truncated) warnings.push(TRUNCATED_WARNING(limits.maxCellText));
   return { records, warnings };
@@ -244,6 +251,63 @@ async function writeSummary({ source, options, text, sheet, showCosts }: Render,
     ];
     w.row(row, { font: TOTAL_FONT, filterEnd: true });
   }
+  await w.close();
+}
+
+/** Condition columns a Breakdown sheet holds at most (SPEC §12.3; Excel has 16,384 columns). */
+export const BREAKDOWN_MAX_CONDITIONS = 16_000;
+
+/**
+ * 1b. Breakdown (SPEC §12.3): a row per sheet (or document) with measurements,
+ * a column per condition with measurements, a Total row. Cells are the source's
+ * sums per (condition, page); the Total row's cached values are the condition totals.
+ */
+async function writeBreakdown(r: Render, name: string, by: BreakdownBy, warnings: string[]): Promise<void> {
+  const { source, text } = r;
+  const withRows = source.conditions.filter((c) => c.measurementCount > 0);
+  const shown = withRows.slice(0, BREAKDOWN_MAX_CONDITIONS);
+  if (withRows.length > shown.length)
+    warnings.push(
+      `The Breakdown sheet shows the first ${shown.length.toLocaleString("en-US")} of ${withRows.length.toLocaleString("en-US")} conditions; Excel has no room for more columns.`,
+    );
+  const keys: Column[] =
+    by === "sheet"
+      ? [
+          { header: "Document", width: 30 },
+          { header: "Page", width: 8, numFmt: FMT.integer },
+          { header: "Sheet #", width: 12 },
+          { header: "Sheet Title", width: 24 },
+        ]
+      : [{ header: "Document", width: 30 }];
+  const columns: Column[] = [
+    ...keys,
+    ...shown.map((c) => ({ header: text(`${c.name} (${c.unit})`) ?? "", width: 16, numFmt: FMT.quantity })),
+  ];
+  const rows = await source.breakdown(by);
+  const w = await r.sheet(name, columns, 3);
+  w.row([text(by === "sheet" ? "Quantities by sheet" : "Quantities by document")], { font: TITLE_FONT, height: 24 });
+  w.row([null]);
+  w.header();
+  const cells: CellValue[] = new Array<CellValue>(columns.length).fill(null);
+  for (const row of rows) {
+    cells[0] = r.documentText(row.documentName);
+    if (by === "sheet") {
+      cells[1] = row.pageNumber;
+      cells[2] = text(row.sheetNumber);
+      cells[3] = text(row.sheetTitle);
+    }
+    // Empty, never 0, where a condition has nothing on the sheet.
+    for (let i = 0; i < shown.length; i++) cells[keys.length + i] = row.quantities.get(shown[i].id) ?? null;
+    w.row(cells);
+  }
+  const first = 4;
+  const last = 3 + rows.length;
+  const total: CellValue[] = ["Total", ...keys.slice(1).map(() => null)];
+  shown.forEach((c, i) => {
+    const col = columnLetter(keys.length + i + 1);
+    total.push(rows.length ? { formula: `SUM(${col}${first}:${col}${last})`, result: c.totalQuantity } : c.totalQuantity);
+  });
+  w.row(total, { font: TOTAL_FONT, filterEnd: true });
   await w.close();
 }
 

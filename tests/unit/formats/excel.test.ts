@@ -4,7 +4,7 @@ import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as XLSX from "xlsx";
-import { renderExcel } from "@/lib/exports/formats/excel";
+import { BREAKDOWN_MAX_CONDITIONS, renderExcel } from "@/lib/exports/formats/excel";
 import { escapeXml, XlsxWorkbook } from "@/lib/exports/formats/xlsx-writer";
 import { XML_ILLEGAL_WARNING } from "@/lib/exports/sanitize";
 import {
@@ -16,9 +16,12 @@ import {
   NASTY,
   options,
   renderToFile,
+  SECOND_DOCUMENT,
   source,
   syntheticSource,
   tempDir,
+  twoDocumentProject,
+  UNICODE_CONDITION,
   type Imported,
 } from "../../fixtures/formats-data";
 import { child, children, parseXml, type XmlNode } from "../../fixtures/formats-xml";
@@ -534,5 +537,146 @@ describe("direct xlsx writer", () => {
     expect(sheet).toMatchObject({ freeze: "A2", filter: `A1:B${TRICKY.length + 1}` });
     expect(sheet.heights[String(TRICKY.length + 3)]).toBe(30);
     expect(sheet.widths).toMatchObject({ A: 20, B: 12 });
+  });
+});
+
+describe("Excel Breakdown sheet (SPEC §12.3)", () => {
+  const dir = tempDir();
+  let two: Imported;
+  beforeAll(async () => {
+    two = await importFixture(twoDocumentProject());
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Rows of a sheet from `from` on, as arrays, until the first row without a first cell. */
+  function rowsFrom(wb: XLSX.WorkBook, sheet: string, from: number, width: number) {
+    const out: unknown[][] = [];
+    for (let n = from; value(wb, sheet, `A${n}`) !== undefined; n++) out.push(row(wb, sheet, n, width));
+    return out;
+  }
+
+  it("by sheet: a column per condition, a row per page in document then page order, empty cells and a Total row", async () => {
+    const opts = options("excel", { breakdown: "sheet" });
+    const { file, result } = await renderToFile("excel", await source(two, opts), opts, dir);
+    expect(result.warnings).toEqual([]);
+    const wb = read(file);
+    expect(wb.SheetNames.slice(0, 2)).toEqual(["Summary", "Breakdown"]);
+    expect(value(wb, "Breakdown", "A1")).toBe("Quantities by sheet");
+    expect(isBold(wb, "Breakdown", "A1")).toBe(true);
+    expect(value(wb, "Breakdown", "A2")).toBeUndefined();
+
+    // Names and units as the Summary lists them.
+    const summary = rowsFrom(wb, "Summary", 5, 5).filter((r) => r[0] !== "PROJECT TOTAL");
+    const names = summary.map((r) => `${String(r[0])} (${String(r[2])})`);
+    expect(names).toEqual(["Floor Slab (SF)", "Continuous Footing (LF)", `${UNICODE_CONDITION} (LF)`]);
+    expect(row(wb, "Breakdown", 3, 8)).toEqual(["Document", "Page", "Sheet #", "Sheet Title", ...names, null]);
+    expect(frozenPane(wb, "Breakdown")).toMatchObject({ topLeftCell: "A4", state: "frozen" });
+
+    const body = rowsFrom(wb, "Breakdown", 4, 7);
+    expect(body.map((r) => r.slice(0, 4))).toEqual([
+      ["Structural Set.pdf", 1, "S-001", expect.any(String)],
+      ["Structural Set.pdf", 2, "S-002", expect.any(String)],
+      [SECOND_DOCUMENT, 1, "A-101", "План этажа"],
+      ["Total", null, null, null],
+    ]);
+    // Empty, never 0, where a condition has nothing on the sheet.
+    expect(body[0][6]).toBeNull();
+    expect(body[2][5]).toBeNull();
+    for (const r of body) for (const v of r.slice(4)) expect(v).not.toBe(0);
+
+    // Each cell is the sum of that page's rows of that condition on By Page (Page, Sheet #, Condition, …, Quantity, Unit, Document).
+    const byPage = rowsFrom(wb, "By Page", 2, 7);
+    const sums = new Map<string, number>();
+    for (const r of byPage) {
+      const k = `${String(r[6])}|${String(r[0])}|${String(r[2])}`;
+      sums.set(k, (sums.get(k) ?? 0) + (r[4] as number));
+    }
+    const conditionNames = summary.map((r) => String(r[0]));
+    let cells = 0;
+    for (const r of body.slice(0, -1))
+      conditionNames.forEach((name, i) => {
+        const expected = sums.get(`${String(r[0])}|${String(r[1])}|${name}`);
+        if (expected === undefined) expect(r[4 + i]).toBeNull();
+        else {
+          expect(r[4 + i]).toBeCloseTo(expected, 6);
+          cells++;
+        }
+      });
+    expect(cells).toBe(sums.size);
+
+    // Total = the condition's total on the Summary, to the cent, and a SUM formula over the column.
+    const total = body.at(-1)!;
+    summary.forEach((r, i) => expect(Math.round((total[4 + i] as number) * 100)).toBe(Math.round((r[3] as number) * 100)));
+    expect(total.slice(4)).toEqual([1625.5, 110, 5]);
+    expect(wb.Sheets.Breakdown.E7.f).toBe("SUM(E4:E6)");
+    expect(isBold(wb, "Breakdown", "A7")).toBe(true);
+    expect(wb.Sheets.Breakdown.E4.z).toBe("#,##0.00");
+  });
+
+  it("by document: one row per document with the Document column only", async () => {
+    const opts = options("excel", { breakdown: "document", include_costs: false });
+    const { file } = await renderToFile("excel", await source(two, opts), opts, dir);
+    const wb = read(file);
+    expect(value(wb, "Breakdown", "A1")).toBe("Quantities by document");
+    expect(row(wb, "Breakdown", 3, 4)).toEqual(["Document", "Floor Slab (SF)", "Continuous Footing (LF)", `${UNICODE_CONDITION} (LF)`]);
+    expect(rowsFrom(wb, "Breakdown", 4, 4)).toEqual([
+      ["Structural Set.pdf", 1500, 110, null],
+      [SECOND_DOCUMENT, 125.5, null, 5],
+      ["Total", 1625.5, 110, 5],
+    ]);
+    // No breakdown by default, and the name is free for a condition then.
+    const plain = options("excel");
+    expect(read((await renderToFile("excel", await source(two, plain), plain, dir)).file).SheetNames).not.toContain("Breakdown");
+  });
+
+  it.skipIf(SKIP_OPENPYXL)("opens in openpyxl with its title, header, cells and Total formulas", async () => {
+    const opts = options("excel", { breakdown: "sheet" });
+    const { file } = await renderToFile("excel", await source(two, opts), opts, dir);
+    const book = openpyxl(file);
+    expect(book.badEntry).toBeNull();
+    const sheet = book.sheets.Breakdown;
+    expect(sheet.freeze).toBe("A4");
+    expect(sheet.cells.A1).toMatchObject({ v: "Quantities by sheet", bold: true });
+    expect(sheet.cells.E3.v).toBe("Floor Slab (SF)");
+    expect(sheet.cells.G3.v).toBe(`${UNICODE_CONDITION} (LF)`);
+    expect([sheet.cells.E4.v, sheet.cells.F4.v, sheet.cells.G4]).toEqual([1000, 40, undefined]);
+    expect([sheet.cells.A6.v, sheet.cells.B6.v, sheet.cells.E6.v, sheet.cells.G6.v]).toEqual([SECOND_DOCUMENT, 1, 125.5, 5]);
+    expect(sheet.cells.A7.v).toBe("Total");
+    expect(sheet.cells.E7.v).toBe("=SUM(E4:E6)");
+  });
+
+  it("leaves out the conditions past 16,000 and records a warning", async () => {
+    const base = syntheticSource(0);
+    const count = BREAKDOWN_MAX_CONDITIONS + 2;
+    const conditionList = Array.from({ length: count }, (_, i) => ({
+      ...base.conditions[0],
+      id: `c${i}`,
+      name: `C${i}`,
+      sortOrder: i,
+      totalQuantity: 1,
+      measurementCount: 1,
+    }));
+    const src = {
+      ...base,
+      conditions: conditionList,
+      breakdown: async () => [
+        {
+          documentId: "d",
+          documentName: "D.pdf",
+          pageNumber: 1,
+          sheetNumber: "S-1",
+          sheetTitle: null,
+          quantities: new Map(conditionList.map((c) => [c.id, 1])),
+        },
+      ],
+    };
+    const opts = options("excel", { breakdown: "sheet" });
+    const { file, result } = await renderToFile("excel", src, opts, dir);
+    expect(result.warnings).toEqual([expect.stringContaining("first 16,000 of 16,002 conditions")]);
+    const wb = read(file);
+    const last = XLSX.utils.encode_col(4 + BREAKDOWN_MAX_CONDITIONS - 1);
+    expect(value(wb, "Breakdown", `${last}3`)).toBe(`C${BREAKDOWN_MAX_CONDITIONS - 1} (SF)`);
+    expect(value(wb, "Breakdown", `${XLSX.utils.encode_col(4 + BREAKDOWN_MAX_CONDITIONS)}3`)).toBeUndefined();
+    expect(value(wb, "Breakdown", `${last}5`)).toBe(1);
   });
 });
