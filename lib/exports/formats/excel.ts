@@ -8,6 +8,7 @@ import type { Writable } from "node:stream";
 import { escapeFormula, removeXmlIllegal, XmlTextCleaner } from "../sanitize";
 import type { NormalisedOptions } from "../schemas";
 import { columnPlan, columnsFor, extendedCost, tableHeader, type ColumnId } from "./columns";
+import { groupConditions, groupField, NO_GROUP_LABEL } from "./groups";
 import { hasAnyCosts, provenanceLine } from "./text-format";
 import type { BreakdownBy, ExportSource, Progress, Renderer, RenderResult, SourceCondition, SourceMeasurement } from "./types";
 import { columnLetter, XlsxWorkbook, type CellStyle, type CellValue, type Font, type XlsxSheet } from "./xlsx-writer";
@@ -214,7 +215,7 @@ async function writeSummary({ source, options, text, sheet, showCosts }: Render,
   w.row([source.project.clientName ? text(`Client: ${source.project.clientName}`) : null]);
   w.row([text(provenanceLine(source, options.timezone))], { font: NOTE_FONT });
   w.header();
-  for (const c of source.conditions) {
+  const conditionRow = (c: SourceCondition) => {
     const row: CellValue[] = [
       text(c.name),
       c.measurementType,
@@ -230,10 +231,40 @@ async function writeSummary({ source, options, text, sheet, showCosts }: Render,
     }
     // SPEC §12.5: the condition colour beside its name, without a column of its own (§6.2 keeps the columns).
     w.row(row, { colourBar: argb(c.color) });
+  };
+  const field = groupField(options);
+  if (!field) for (const c of source.conditions) conditionRow(c);
+  else {
+    // SPEC §12.3: a heading row per group, its conditions, a Subtotal row of SUBTOTAL formulas
+    // (which the PROJECT TOTAL's SUBTOTAL then skips, so nothing is counted twice).
+    for (const g of groupConditions(source.conditions, field)) {
+      w.row([g.value === null ? NO_GROUP_LABEL : text(g.value)], { font: TOTAL_FONT });
+      const first = w.rowNumber + 1;
+      for (const c of g.conditions) conditionRow(c);
+      const last = w.rowNumber;
+      const sub = (col: number, result: number) => ({
+        formula: `SUBTOTAL(9,${columnLetter(col)}${first}:${columnLetter(col)}${last})`,
+        result,
+      });
+      const row: CellValue[] = [
+        "Subtotal",
+        null,
+        g.unit === null ? null : text(g.unit),
+        g.quantity === null ? null : sub(4, g.quantity),
+        sub(5, g.measurementCount),
+        null,
+        null,
+      ];
+      if (showCosts) {
+        const money = (col: number, v: number | null) => (v === null ? null : sub(col, v));
+        row.push(null, money(9, g.material), money(10, g.labor), money(11, g.totalCost), money(12, g.totalWithMarkup));
+      }
+      w.row(row, { font: TOTAL_FONT });
+    }
   }
   if (showCosts) {
     const first = 5;
-    const last = 4 + source.conditions.length;
+    const last = w.rowNumber;
     const total = source.conditions.reduce((s, c) => s + (c.costs?.total_with_markup ?? 0), 0);
     const row: CellValue[] = [
       "PROJECT TOTAL",
@@ -247,7 +278,7 @@ async function writeSummary({ source, options, text, sheet, showCosts }: Render,
       null,
       null,
       null,
-      { formula: `SUM(L${first}:L${last})`, result: total },
+      { formula: field ? `SUBTOTAL(9,L${first}:L${last})` : `SUM(L${first}:L${last})`, result: total },
     ];
     w.row(row, { font: TOTAL_FONT, filterEnd: true });
   }
@@ -637,6 +668,11 @@ class SheetWriter {
     const header = book.style(HEADER_STYLE);
     this.headerStyles = columns.map(() => header);
     this.dataStyles = columns.map((c) => (c.numFmt ? book.style({ numFmt: c.numFmt }) : 0));
+  }
+
+  /** Number of the last row written. */
+  get rowNumber(): number {
+    return this.sheet.rowNumber;
   }
 
   /** Whether the sheet has reached Excel's row limit. */

@@ -680,3 +680,75 @@ describe("Excel Breakdown sheet (SPEC §12.3)", () => {
     expect(value(wb, "Breakdown", `${last}5`)).toBe(1);
   });
 });
+
+describe("Excel Summary group_by (SPEC §12.3)", () => {
+  const dir = tempDir();
+  let two: Imported;
+  beforeAll(async () => {
+    two = await importFixture(twoDocumentProject());
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("puts conditions under a heading per value, (none) last, each group closed by a Subtotal row", async () => {
+    const opts = options("excel", { group_by: "building" });
+    const { file } = await renderToFile("excel", await source(two, opts), opts, dir);
+    const wb = read(file);
+    const rows = Array.from({ length: 10 }, (_, i) => row(wb, "Summary", 5 + i, 12));
+    expect(rows.map((r) => r[0])).toEqual([
+      "Main Building",
+      "Floor Slab",
+      "Subtotal",
+      "Корпус B",
+      UNICODE_CONDITION,
+      "Subtotal",
+      "(none)",
+      "Continuous Footing",
+      "Subtotal",
+      "PROJECT TOTAL",
+    ]);
+    expect(isBold(wb, "Summary", "A5")).toBe(true);
+    expect(isBold(wb, "Summary", "A7")).toBe(true);
+    const [, slab, slabSub, , wall, wallSub, , footing, footingSub, total] = rows;
+    // One unit per group here: unit, quantity and count; money summed except Unit Cost.
+    expect(slabSub.slice(1, 5)).toEqual([null, "SF", slab[3], slab[4]]);
+    expect(slabSub[7]).toBeNull();
+    expect(slabSub.slice(8, 12)).toEqual(slab.slice(8, 12));
+    expect(wallSub.slice(2, 5)).toEqual(["LF", 5, 1]);
+    expect(footingSub.slice(2, 5)).toEqual(["LF", footing[3], footing[4]]);
+    expect(wb.Sheets.Summary.D7.f).toBe("SUBTOTAL(9,D6:D6)");
+    // The project total counts every condition once (SUBTOTAL skips the subtotals).
+    expect(wb.Sheets.Summary.L14.f).toBe("SUBTOTAL(9,L5:L13)");
+    const markup = [slab, wall, footing].reduce((s, r) => s + ((r[11] as number | null) ?? 0), 0);
+    expect(total[11]).toBeCloseTo(markup, 6);
+    expect(Math.round((slabSub[3] as number) * 100)).toBe(Math.round(1625.5 * 100));
+  });
+
+  it("leaves the quantity out of a subtotal whose conditions differ in unit", async () => {
+    const opts = options("excel", { group_by: "scope", include_costs: false });
+    const { file } = await renderToFile("excel", await source(two, opts), opts, dir);
+    const wb = read(file);
+    const rows = Array.from({ length: 7 }, (_, i) => row(wb, "Summary", 5 + i, 7));
+    expect(rows.map((r) => r[0])).toEqual([
+      "concrete",
+      "Floor Slab",
+      "Continuous Footing",
+      "Subtotal",
+      "drywall",
+      UNICODE_CONDITION,
+      "Subtotal",
+    ]);
+    expect(rows[3].slice(1, 5)).toEqual([null, null, null, 6]);
+    expect(rows[6].slice(1, 5)).toEqual([null, "LF", 5, 1]);
+    expect(value(wb, "Summary", "A12")).toBeUndefined();
+  });
+
+  it.skipIf(SKIP_OPENPYXL)("reads the headings and subtotal formulas in openpyxl", async () => {
+    const opts = options("excel", { group_by: "building" });
+    const { file } = await renderToFile("excel", await source(two, opts), opts, dir);
+    const cells = openpyxl(file).sheets.Summary.cells;
+    expect(cells.A5).toMatchObject({ v: "Main Building", bold: true });
+    expect(cells.A7).toMatchObject({ v: "Subtotal", bold: true });
+    expect(cells.E7.v).toBe("=SUBTOTAL(9,E6:E6)");
+    expect(cells.A11.v).toBe("(none)");
+  });
+});
