@@ -128,6 +128,10 @@ export const OPTION_SCHEMAS = {
       group_by: groupByOption,
       page_size: z.enum(["letter", "a4"]).default("letter").meta({ description: "Paper size." }),
       orientation: z.enum(["portrait", "landscape"]).default("portrait").meta({ description: "Page orientation." }),
+      takeoff_maps: z
+        .boolean()
+        .default(false)
+        .meta({ description: "After the Project Summary, a map page per drawing page with measurements (SPEC §12.4)." }),
     })
     .superRefine(costColumnsNeedCosts),
   json: z.strictObject({
@@ -149,6 +153,8 @@ export type NormalisedOptions = {
   delimiter?: "," | ";" | "\t";
   page_size?: "letter" | "a4";
   orientation?: "portrait" | "landscape";
+  /** PDF: a takeoff map page per drawing page with measurements (SPEC §12.4). */
+  takeoff_maps?: boolean;
   pretty?: boolean;
   /** CSV, Excel, PDF: the measurement columns in order (SPEC §12.2); absent: the default layout. */
   columns?: ColumnId[];

@@ -6,7 +6,7 @@
  * then send).
  */
 import crypto from "node:crypto";
-import { and, count, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, count, countDistinct, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { conditions, documents, exports, measurements, pages, projects, type ExportFormat } from "@/db/schema";
 import { env } from "@/lib/env";
@@ -82,6 +82,25 @@ async function countRows(db: Db, source: ResolvedSource, options: NormalisedOpti
   return n;
 }
 
+/** Drawing pages with measurements after filters: the map pages a PDF with `takeoff_maps` would draw (SPEC §12.4). */
+async function countMapPages(db: Db, source: ResolvedSource, options: NormalisedOptions): Promise<number> {
+  const [{ n }] = await db
+    .select({ n: countDistinct(measurements.pageId) })
+    .from(measurements)
+    .innerJoin(conditions, eq(conditions.id, measurements.conditionId))
+    .innerJoin(pages, eq(pages.id, measurements.pageId))
+    .where(
+      and(
+        eq(conditions.projectId, source.projectId),
+        isNotNull(measurements.pageId),
+        source.documentId ? eq(pages.documentId, source.documentId) : undefined,
+        options.include_unverified ? undefined : eq(measurements.isVerified, true),
+        options.condition_ids ? inArray(conditions.id, options.condition_ids) : undefined,
+      ),
+    );
+  return n;
+}
+
 async function checkConditionIds(db: Db, projectId: string, ids: string[] | undefined) {
   if (!ids) return;
   const found = await db
@@ -146,6 +165,16 @@ export async function createExport(
     const rows = await countRows(db, source, options);
     if (rows > env.PDF_MAX_ROWS)
       throw new DomainError("validation_failed", pdfCapMessage(rows), [{ path: "format", message: "over the PDF row cap" }]);
+    if (options.takeoff_maps) {
+      const mapPages = await countMapPages(db, source, options);
+      if (mapPages > env.PDF_MAX_MAP_PAGES)
+        throw new DomainError(
+          "validation_failed",
+          `Takeoff maps are limited to ${env.PDF_MAX_MAP_PAGES.toLocaleString("en-US")} pages; this export would draw ${mapPages.toLocaleString("en-US")}. ` +
+            "Narrow it with condition_ids or export one document at a time, or turn takeoff_maps off.",
+          [{ path: "options.takeoff_maps", message: "over the PDF map page cap" }],
+        );
+    }
   }
 
   const requestHash = crypto

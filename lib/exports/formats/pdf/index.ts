@@ -81,16 +81,22 @@ export async function renderPdf(
 
   // Pass 1 counts pages from row counts alone; pass 2 draws with the same decisions.
   const dry = new Pager(report, null);
-  await report.layout(dry, placeholderRows(source), async () => {});
+  const maps = () => (options.takeoff_maps ? source.measurementsByPage() : undefined);
+  await report.layout(dry, placeholderRows(source), async () => {}, maps());
   const totalPages = dry.page;
 
   let records = 0;
   const live = new Pager(report, totalPages);
-  await report.layout(live, source.measurements(), async (n) => {
-    records += n;
-    await progress.advance(n);
-    await output.drain();
-  });
+  await report.layout(
+    live,
+    source.measurements(),
+    async (n) => {
+      records += n;
+      await progress.advance(n);
+      await output.drain();
+    },
+    maps(),
+  );
 
   report.finish();
   doc.end();

@@ -30,6 +30,7 @@ import {
   type Style,
 } from "./layout";
 import { PageContent } from "./page-content";
+import { mapSection } from "./takeoff-map";
 import { releaseWrittenPage, resetLayoutCaches } from "./pdfkit-internals";
 import { Typesetter } from "./typesetter";
 
@@ -248,7 +249,12 @@ export class Report {
   }
 
   /** The whole document; the same code runs for the dry run and for drawing. */
-  async layout(p: Pager, rows: AsyncIterable<SourceMeasurement[]>, afterBatch: (n: number) => Promise<void>): Promise<void> {
+  async layout(
+    p: Pager,
+    rows: AsyncIterable<SourceMeasurement[]>,
+    afterBatch: (n: number) => Promise<void>,
+    mapRows?: AsyncIterable<SourceMeasurement[]>,
+  ): Promise<void> {
     const { source } = this;
     p.newPage();
     const titleStyle: Style = { size: 18, bold: true };
@@ -318,6 +324,12 @@ export class Report {
       p.ensure(18);
       this.textLine(p, `Project Total (with markup): ${formatMoney(totalWithMarkup(source))}`, { size: 10, bold: true }, 18);
     }
+
+    // Takeoff maps (SPEC §12.4): a page per drawing page, from rows in By-Page order.
+    if (mapRows)
+      await mapSection(p, mapRows, { doc: this.doc, content: this.content, typeset: this.typeset }, source.conditions, this.width, () =>
+        afterBatch(0),
+      );
 
     // One section per condition with measurements; rows arrive grouped by condition.
     const byId = new Map(source.conditions.map((c) => [c.id, c]));
