@@ -35,8 +35,8 @@ const EXTERNAL_BOUND_MB = 64;
 const OLD_GROWTH_BOUND_MB = 24;
 
 /** Renders into a sink that only counts bytes; samples live memory every few batches. */
-async function measure(format: ExportFormat, p: Imported, conditionIds?: string[]) {
-  const opts = options(format, conditionIds ? { condition_ids: conditionIds } : {});
+async function measure(format: ExportFormat, p: Imported, conditionIds?: string[], extra: Record<string, unknown> = {}) {
+  const opts = options(format, { ...(conditionIds ? { condition_ids: conditionIds } : {}), ...extra });
   const src = await source(p, opts);
   let bytes = 0;
   const sink = new Writable({
@@ -166,5 +166,14 @@ describe("memory stays bounded", () => {
     expect(a.rows).toBe((SMALL / CONDITIONS) * 2);
     expect(b.rows).toBe(per * 2);
     report("pdf", a, b);
+  }, 240_000);
+
+  // SPEC §12.4: map pages hold one drawing page's geometry at a time (here 40 pages of 100, then of 1,000 shapes).
+  it("pdf with takeoff maps: 40,000 rows need no more memory than 4,000", async () => {
+    const ids = (p: Imported) => p.conditions.slice(0, 2).map((c) => c.id);
+    const a = await measure("pdf", small, ids(small), { takeoff_maps: true });
+    const b = await measure("pdf", large, ids(large), { takeoff_maps: true });
+    expect(b.rows).toBe((LARGE / CONDITIONS) * 2);
+    report("pdf+maps", a, b);
   }, 240_000);
 });
