@@ -270,6 +270,58 @@ describe.skipIf(!hasPoppler)("PDF takeoff maps", () => {
     expect(at3({ x: 150, y: 40 })).toSatisfy((c: number[]) => c.every((v) => v >= 245));
   });
 
+  it("keep a crowded legend and undrawable geometry on one page each", async () => {
+    const many = Array.from({ length: 60 }, (_, i) => condition(i, `Crowded ${i + 1}`, "#9333ea", "SF", "area"));
+    const crowded = many.map((c, i) => row(c, 1, ["S-1", "Crowded"], "point", { x: i, y: i }, 1));
+    const broken = [row(many[0], 2, ["S-2", "Broken"], "polygon", { points: [{ x: 0, y: Number.NaN }] }, 5)];
+    const rows = [...crowded, ...broken];
+    const src: ExportSource = {
+      ...mapSource(),
+      conditions: many.map((c) => ({ ...c, measurementCount: rows.filter((m) => m.conditionId === c.id).length })),
+      rowsTotal: rows.length,
+      measurements: async function* () {
+        yield many.flatMap((c) => rows.filter((m) => m.conditionId === c.id));
+      },
+      measurementsByPage: async function* () {
+        yield rows;
+      },
+    };
+    const opts = options("pdf", { takeoff_maps: true, orientation: "landscape", page_size: "a4" });
+    const { file } = await renderToFile("pdf", src, opts, dir);
+    const summaryPages = pageCount(
+      (await renderToFile("pdf", src, options("pdf", { orientation: "landscape", page_size: "a4" }), dir)).file,
+    );
+    // The summary of 60 conditions, its tables after it; two map pages in between, each exactly one page.
+    const first = summaryPages > 1 ? 2 : 1;
+    const maps = [1, 2, 3, 4, 5].map((n) => text(file, n)).findIndex((t) => t.includes("S-1 Crowded")) + 1;
+    expect(maps).toBeGreaterThanOrEqual(first);
+    const crowdedPage = text(file, maps);
+    expect(crowdedPage).toContain("Crowded 1 ");
+    expect(crowdedPage).toMatch(/\+ \d+ more conditions \(see the Project Summary\)/);
+    const shown = Number(/\+ (\d+) more/.exec(crowdedPage)![1]);
+    expect(crowdedPage).toContain(`Crowded ${60 - shown} `);
+    expect(crowdedPage).not.toContain(`Crowded ${60 - shown + 1} `);
+    if (PNG_DIR)
+      for (const page of [maps, maps + 1])
+        execFileSync("pdftoppm", [
+          "-r",
+          "100",
+          "-png",
+          "-f",
+          String(page),
+          "-l",
+          String(page),
+          "-singlefile",
+          file,
+          path.join(PNG_DIR, `crowded-${page - maps + 1}`),
+        ]);
+    const brokenPage = text(file, maps + 1);
+    expect(brokenPage).toContain("S-2 Broken");
+    expect(brokenPage).toContain("No drawable geometry on this page");
+    expect(brokenPage).toMatch(/Crowded 1 5\.00 SF 1/);
+    expect(text(file, maps + 2)).toContain("Condition: Crowded 1");
+  });
+
   it("read the database source's rows in By-Page order", async () => {
     const spec = await importFixture();
     const opts = options("pdf", { takeoff_maps: true });
