@@ -63,17 +63,6 @@ function newKey(): string {
   return `dash-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-function timeZones(current: string): string[] {
-  let zones: string[] = [];
-  try {
-    zones = Intl.supportedValuesOf("timeZone");
-  } catch {
-    zones = [];
-  }
-  const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  return [...new Set(["UTC", local, current, ...zones].filter(Boolean))];
-}
-
 function OptionField({ option, value, onChange }: { option: OptionInfo; value: unknown; onChange: (v: unknown) => void }) {
   const id = useId();
   const label = OPTION_LABELS[option.key] ?? option.key.replace(/_/g, " ");
@@ -106,11 +95,7 @@ function OptionField({ option, value, onChange }: { option: OptionInfo; value: u
     );
   }
   // "tab" is an alias the API accepts for "\t"; offer one of them.
-  const choices = option.enum
-    ? option.enum.map(String).filter((c) => c !== "tab")
-    : option.key === "timezone"
-      ? timeZones(String(value ?? "UTC"))
-      : null;
+  const choices = option.enum ? option.enum.map(String).filter((c) => c !== "tab") : null;
   return (
     <div className="text-sm">
       <label htmlFor={id} className="block font-medium">

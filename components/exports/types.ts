@@ -6,7 +6,9 @@
  */
 import type { z } from "zod";
 import type { CatalogueSchema } from "@/lib/api/schemas";
-import type { ExportFormat, ExportStatus, ExportType } from "@/lib/exports/model";
+import { FORMAT_LABELS, type ExportFormat, type ExportStatus, type ExportType } from "@/lib/exports/model";
+
+export { FORMAT_LABELS };
 import type { ExportOut, eventOut } from "@/lib/exports/serialize";
 
 export type ExportItem = ExportOut;
@@ -28,14 +30,6 @@ export const STATUS_LABELS: Record<ExportStatus, string> = {
   failed: "Failed",
   cancelled: "Cancelled",
   expired: "Expired",
-};
-
-export const FORMAT_LABELS: Record<ExportFormat, string> = {
-  csv: "CSV",
-  excel: "Excel",
-  pdf: "PDF",
-  json: "JSON",
-  ost: "OST XML",
 };
 
 export const TYPE_LABELS: Record<ExportType, string> = {

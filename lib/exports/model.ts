@@ -27,6 +27,9 @@ export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 export type ExportEventType = (typeof EXPORT_EVENT_TYPES)[number];
 
+/** The formats' names for people (the dashboard, the 202 message, the catalogue). */
+export const FORMAT_LABELS: Record<ExportFormat, string> = { csv: "CSV", excel: "Excel", pdf: "PDF", json: "JSON", ost: "OST XML" };
+
 /** Queued or running: a job owns the export; it can be cancelled, and counts against the active limit. */
 export const ACTIVE_STATUSES = ["pending", "processing"] as const satisfies readonly ExportStatus[];
 /** Ended without a file to download: a retry runs it again in place. */

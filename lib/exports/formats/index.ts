@@ -8,10 +8,9 @@ import { json } from "./json";
 import { ost } from "./ost";
 import { pdf } from "./pdf";
 import type { Renderer } from "./types";
+import { FORMAT_LABELS } from "../model";
 
 export const RENDERERS = { csv, excel, pdf, json, ost } satisfies Record<ExportFormat, Renderer>;
-
-const LABELS: Record<ExportFormat, string> = { csv: "CSV", excel: "Excel", pdf: "PDF", json: "JSON", ost: "OST XML" };
 
 export type FormatOption = {
   key: string;
@@ -58,7 +57,7 @@ function optionsOf(format: ExportFormat): FormatOption[] {
 /** Every format with what the export dialog and `GET /api/documents/{id}/export` show. */
 export const FORMAT_CATALOGUE: FormatInfo[] = EXPORT_FORMATS.map((id) => ({
   id,
-  label: LABELS[id],
+  label: FORMAT_LABELS[id],
   extension: RENDERERS[id].extension,
   content_type: RENDERERS[id].contentType,
   description: RENDERERS[id].description,
