@@ -14,9 +14,12 @@ import {
   NASTY,
   options,
   renderToFile,
+  SECOND_DOCUMENT,
   source,
   syntheticSource,
   tempDir,
+  twoDocumentProject,
+  UNICODE_CONDITION,
   type Imported,
 } from "../../fixtures/formats-data";
 import { readerAvailable } from "../../helpers/file-readers";
@@ -267,5 +270,124 @@ describe("PDF export", () => {
       expect(text(file, 1)).toContain("First page");
       expect(text(file, 2)).toContain("Second page");
     });
+  });
+});
+
+describe.skipIf(!hasPoppler)("PDF breakdown and group_by (SPEC §12.3), read back with poppler", () => {
+  const dir = tempDir();
+  let two: Imported;
+  beforeAll(async () => {
+    two = await importFixture(twoDocumentProject());
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("prints the breakdown by sheet after the Project Summary, with a Total row equal to the condition totals", async () => {
+    const opts = options("pdf", { breakdown: "sheet", orientation: "landscape" });
+    const { file } = await renderToFile("pdf", await source(two, opts), opts, dir);
+    const t = squash(text(file));
+    const at = t.indexOf("Quantities by sheet");
+    expect(at).toBeGreaterThan(t.indexOf("Project Total (with markup)"));
+    expect(at).toBeLessThan(t.indexOf("Condition: Floor Slab"));
+    const table = t.slice(at, t.indexOf("Condition: Floor Slab"));
+    expect(table).toMatch(/Document Page Sheet # Floor Slab \(SF\) Continuous Footing \(LF\)/);
+    expect(table).toContain(`${UNICODE_CONDITION} (LF)`);
+    // Rows in document then page order; an empty cell where a condition has nothing.
+    expect(table).toMatch(/Structural Set\.pdf 1 S-001 1,000\.00 40\.00\n/);
+    expect(table).toMatch(/Structural Set\.pdf 2 S-002 500\.00 70\.00\n/);
+    expect(table).toMatch(new RegExp(`${SECOND_DOCUMENT.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} 1 A-101 125\\.50 5\\.00\\n`));
+    // Total = the Project Summary's quantities.
+    const summary = t.slice(t.indexOf("Project Summary"), at);
+    const totals = /Total 1,625\.50 110\.00 5\.00/.exec(table);
+    expect(totals).not.toBeNull();
+    expect(summary).toMatch(/Floor Slab area SF 1,625\.50 4/);
+    expect(summary).toMatch(/Continuous Footing linear LF 110\.00 2/);
+    expect(summary).toMatch(/linear LF 5\.00 1/);
+  });
+
+  it("prints one row per document by document", async () => {
+    const opts = options("pdf", { breakdown: "document", include_costs: false });
+    const { file } = await renderToFile("pdf", await source(two, opts), opts, dir);
+    const t = squash(text(file));
+    const table = t.slice(t.indexOf("Quantities by document"), t.indexOf("Condition: Floor Slab"));
+    expect(table).toMatch(/Structural Set\.pdf 1,500\.00 110\.00\n/);
+    expect(table).toMatch(/125\.50 5\.00\n/);
+    expect(table).toMatch(/Total 1,625\.50 110\.00 5\.00/);
+    expect(squash(text((await renderToFile("pdf", await source(two, options("pdf")), options("pdf"), dir)).file))).not.toContain(
+      "Quantities by",
+    );
+  });
+
+  it("groups the summary under headings with Subtotal rows, (none) last", async () => {
+    const opts = options("pdf", { group_by: "building" });
+    const { file } = await renderToFile("pdf", await source(two, opts), opts, dir);
+    const t = squash(text(file));
+    const summary = t.slice(t.indexOf("Project Summary"), t.indexOf("Project Total (with markup)"));
+    const lines = summary
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
+    expect(lines.map((l) => l.split(" ")[0])).toEqual([
+      "Project",
+      "Condition",
+      "Main",
+      "Floor",
+      "Subtotal",
+      "Корпус",
+      UNICODE_CONDITION.split(" ")[0],
+      "Subtotal",
+      "(none)",
+      "Continuous",
+      "Subtotal",
+    ]);
+    expect(lines[4]).toMatch(/^Subtotal SF 1,625\.50 4 \$[\d,]+\.\d\d$/);
+    expect(lines[7]).toBe("Subtotal LF 5.00 1");
+    expect(lines[10]).toBe("Subtotal LF 110.00 2");
+
+    const scope = options("pdf", { group_by: "scope", include_costs: false });
+    const s = squash(text((await renderToFile("pdf", await source(two, scope), scope, dir)).file));
+    // concrete holds SF and LF: no quantity, no unit.
+    expect(s).toMatch(/Subtotal 6\n/);
+  });
+
+  it("continues condition columns that do not fit the width in further tables, each with its Total row", async () => {
+    const conditionsList = Array.from({ length: 12 }, (_, i) => ({
+      ref: `c${i}`,
+      name: `C${i + 1}`,
+      measurement_type: "count",
+      unit: "EA",
+    }));
+    const p = await importFixture({
+      name: "Wide",
+      conditions: conditionsList,
+      documents: [
+        {
+          name: "D.pdf",
+          pages: [
+            {
+              page_number: 1,
+              sheet_number: "S-1",
+              measurements: conditionsList.map((c, i) => ({
+                condition: c.ref,
+                geometry_type: "point",
+                geometry: { x: 1, y: 2 },
+                quantity: i + 1,
+                is_verified: true,
+              })),
+            },
+          ],
+        },
+      ],
+    });
+    const opts = options("pdf", { breakdown: "sheet" });
+    const { file } = await renderToFile("pdf", await source(p, opts), opts, dir);
+    const t = squash(text(file));
+    const bands = [...t.matchAll(/Quantities by sheet \(conditions (\d+)–(\d+) of 12\)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    expect(bands.length).toBeGreaterThan(1);
+    expect(bands[0][0]).toBe(1);
+    expect(bands.at(-1)![1]).toBe(12);
+    for (let i = 1; i < bands.length; i++) expect(bands[i][0]).toBe(bands[i - 1][1] + 1);
+    // Every condition's total appears once in some Total row.
+    const totals = [...t.matchAll(/^ ?Total ([\d., ]+)$/gm)].flatMap((m) => m[1].trim().split(" "));
+    expect(totals).toEqual(conditionsList.map((_, i) => `${i + 1}.00`));
   });
 });

@@ -7,7 +7,8 @@ import type { XmlTextCleaner } from "../../sanitize";
 import type { NormalisedOptions } from "../../schemas";
 import { columnPlan, columnsFor, extendedCost } from "../columns";
 import { formatInteger, formatMoney, formatNumber2, hasAnyCosts, provenanceLine, totalWithMarkup } from "../text-format";
-import type { ExportSource, SourceCondition, SourceMeasurement } from "../types";
+import { groupConditions, groupField, NO_GROUP_LABEL } from "../groups";
+import type { BreakdownBy, BreakdownRow, ExportSource, SourceCondition, SourceMeasurement } from "../types";
 import {
   BODY,
   BODY_STYLE,
@@ -33,6 +34,10 @@ import { PageContent } from "./page-content";
 import { mapSection } from "./takeoff-map";
 import { releaseWrittenPage, resetLayoutCaches } from "./pdfkit-internals";
 import { Typesetter } from "./typesetter";
+
+/** The narrowest a breakdown's condition column gets before the rest go to another table (points). */
+const BREAKDOWN_MIN_COL = 64;
+const BOLD_STYLE: Style = { ...BODY_STYLE, bold: true };
 
 export class Report {
   readonly width: number;
@@ -158,6 +163,70 @@ export class Report {
     }
     p.y += height;
   }
+
+  // -- breakdown (SPEC §12.3) --------------------------------------------------
+
+  /** The breakdown's rows, read once for both passes. */
+  private breakdownRows?: Promise<BreakdownRow[]>;
+
+  /**
+   * The breakdown matrix: a row per sheet (or document), a column per
+   * condition with measurements, a Total row of the condition totals. Columns
+   * that do not fit the page's width continue in further tables (bands), each
+   * with the row labels again.
+   */
+  private async breakdownTables(p: Pager, by: BreakdownBy): Promise<void> {
+    const rows = await (this.breakdownRows ??= this.source.breakdown(by));
+    const shown = this.source.conditions.filter((c) => c.measurementCount > 0);
+    const keys: Col[] =
+      by === "sheet"
+        ? [
+            { header: "Document", share: 0.2 },
+            { header: "Page", share: 0.07, align: "right" },
+            { header: "Sheet #", share: 0.11 },
+          ]
+        : [{ header: "Document", share: 0.3 }];
+    const keyShare = keys.reduce((s, k) => s + k.share, 0);
+    const perBand = Math.max(1, Math.floor(((1 - keyShare) * this.contentWidth) / BREAKDOWN_MIN_COL));
+    const bands = Math.max(1, Math.ceil(shown.length / perBand));
+    const title = by === "sheet" ? "Quantities by sheet" : "Quantities by document";
+    const keyCells = rows.map((r) =>
+      by === "sheet"
+        ? [
+            this.typeset.line(r.documentName ?? ""),
+            r.pageNumber === null ? "" : String(r.pageNumber),
+            this.typeset.line(r.sheetNumber ?? ""),
+          ]
+        : [this.typeset.line(r.documentName ?? "")],
+    );
+    for (let b = 0; b < bands; b++) {
+      const band = shown.slice(b * perBand, (b + 1) * perBand);
+      const share = (1 - keyShare) / Math.max(band.length, 1);
+      let cols = this.breakdownCols.get(`${by}:${b}`);
+      if (!cols) {
+        cols = [...keys, ...band.map((c): Col => ({ header: this.typeset.line(`${c.name} (${c.unit})`), share, align: "right" }))];
+        this.breakdownCols.set(`${by}:${b}`, cols);
+      }
+      p.y += 10;
+      p.ensure(22 + HEADER_H + ROW_H);
+      const range = bands > 1 ? ` (conditions ${b * perBand + 1}–${b * perBand + band.length} of ${shown.length})` : "";
+      this.textLine(p, `${title}${range}`, { size: 13, bold: true }, 22);
+      this.tableHeader(p, cols);
+      rows.forEach((r, i) => {
+        if (p.ensure(ROW_H)) this.tableHeader(p, cols);
+        const q = band.map((c) => {
+          const v = r.quantities.get(c.id);
+          return v === undefined ? "" : formatNumber2(v);
+        });
+        this.tableRow(p, cols, [...keyCells[i], ...q], i);
+      });
+      if (p.ensure(ROW_H)) this.tableHeader(p, cols);
+      this.tableRow(p, cols, ["Total", ...keys.slice(1).map(() => ""), ...band.map((c) => formatNumber2(c.totalQuantity))], 0, BOLD_STYLE);
+    }
+  }
+
+  /** Column lists by band, the same arrays in both passes (placed columns are cached by list). */
+  private readonly breakdownCols = new Map<string, Col[]>();
 
   // -- the report ------------------------------------------------------------
 
@@ -302,7 +371,7 @@ export class Report {
     p.ensure(22 + HEADER_H + ROW_H);
     this.textLine(p, "Project Summary", { size: 13, bold: true }, 22);
     this.tableHeader(p, summaryCols);
-    source.conditions.forEach((c, i) => {
+    const summaryRow = (c: SourceCondition, i: number) => {
       if (p.ensure(ROW_H)) this.tableHeader(p, summaryCols);
       const cells = [
         this.typeset.line(c.name),
@@ -318,12 +387,38 @@ export class Report {
         );
       }
       this.tableRow(p, summaryCols, cells, i, BODY_STYLE, swatchColour(c.color));
-    });
+    };
+    const field = groupField(this.options);
+    if (!field) source.conditions.forEach(summaryRow);
+    else {
+      // SPEC §12.3: a heading row per group value, its conditions, a Subtotal row.
+      let i = 0;
+      for (const g of groupConditions(source.conditions, field)) {
+        if (p.ensure(ROW_H * 2)) this.tableHeader(p, summaryCols);
+        this.tableRow(p, summaryCols, [g.value === null ? NO_GROUP_LABEL : this.typeset.line(g.value)], 0, BOLD_STYLE);
+        for (const c of g.conditions) summaryRow(c, i++);
+        if (p.ensure(ROW_H)) this.tableHeader(p, summaryCols);
+        const cells = [
+          "Subtotal",
+          "",
+          g.unit === null ? "" : this.typeset.line(g.unit),
+          g.quantity === null ? "" : formatNumber2(g.quantity),
+          formatInteger(g.measurementCount),
+        ];
+        if (this.showCosts) cells.push("", g.totalWithMarkup === null ? "" : formatMoney(g.totalWithMarkup));
+        this.tableRow(p, summaryCols, cells, 0, BOLD_STYLE);
+        i = 0;
+      }
+    }
     if (this.showCosts) {
       p.y += 4;
       p.ensure(18);
       this.textLine(p, `Project Total (with markup): ${formatMoney(totalWithMarkup(source))}`, { size: 10, bold: true }, 18);
     }
+
+    // SPEC §12.3: quantities by sheet or document.
+    const by = this.options.breakdown && this.options.breakdown !== "none" ? this.options.breakdown : null;
+    if (by) await this.breakdownTables(p, by);
 
     // Takeoff maps (SPEC §12.4): a page per drawing page, from rows in By-Page order.
     if (mapRows)
