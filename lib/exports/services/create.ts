@@ -12,7 +12,7 @@ import { conditions, documents, exports, measurements, pages, projects, type Exp
 import { env } from "@/lib/env";
 import { DomainError, notFound, validationError } from "@/lib/errors";
 import { recordEvent, type RequestMeta } from "../events";
-import { ACTIVE_STATUSES } from "../model";
+import { ACTIVE_STATUSES, FORMAT_LABELS } from "../model";
 import { pdfCapMessage } from "../pipeline";
 import { getRunner } from "../runner";
 import { normaliseOptions, type CreateExportBody, type NormalisedOptions } from "../schemas";
@@ -58,10 +58,8 @@ export function suggestedName(label: string): string {
 }
 
 /** The format's display name, as the dashboard and the catalogue write it: "Excel", "OST XML". */
-const FORMAT_NAMES: Record<ExportFormat, string> = { csv: "CSV", excel: "Excel", pdf: "PDF", json: "JSON", ost: "OST XML" };
-
 export function formatLabel(format: ExportFormat): string {
-  return FORMAT_NAMES[format];
+  return FORMAT_LABELS[format];
 }
 
 /** Measurement rows the export will contain, after filters (for the PDF cap). */
