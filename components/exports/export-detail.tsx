@@ -35,6 +35,9 @@ const OPTION_LABELS: Record<string, string> = {
   orientation: "Orientation",
   pretty: "Indented JSON",
   columns: "Columns",
+  takeoff_maps: "Takeoff maps",
+  breakdown: "Quantities by",
+  group_by: "Summary grouped by",
 };
 
 function optionValue(key: string, value: unknown): string {

@@ -32,6 +32,9 @@ const OPTION_LABELS: Record<string, string> = {
   orientation: "Orientation",
   pretty: "Indent the JSON (readable)",
   condition_ids: "Conditions",
+  takeoff_maps: "Takeoff maps",
+  breakdown: "Quantities by",
+  group_by: "Group the summary by",
 };
 
 /** Hints in the dialog's words; the API's descriptions are written for integrators. Empty: the label says it all. */
@@ -45,6 +48,9 @@ const OPTION_HINTS: Record<string, string> = {
   page_size: "",
   orientation: "",
   pretty: "",
+  takeoff_maps: "A page per drawing page with every shape in its condition colour, and a legend.",
+  breakdown: "A table of each condition's quantity per sheet or per document.",
+  group_by: "Condition rows under a heading per value, each group with a subtotal.",
 };
 
 const CHOICE_LABELS: Record<string, string> = {
@@ -55,6 +61,14 @@ const CHOICE_LABELS: Record<string, string> = {
   a4: "A4",
   portrait: "Portrait",
   landscape: "Landscape",
+  none: "None",
+  document: "Document",
+  sheet: "Sheet",
+  building: "Building",
+  area: "Area",
+  elevation: "Elevation",
+  category: "Category",
+  scope: "Scope",
 };
 
 /** Random id for the Idempotency-Key; crypto.randomUUID needs a secure context, getRandomValues does not. */
