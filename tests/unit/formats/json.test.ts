@@ -276,6 +276,52 @@ describe("JSON export", () => {
       expect("breakdown" in none.summary).toBe(false);
     });
 
+    it("follows the filters and sums without floating-point noise", async () => {
+      const point = (condition: string, quantity: number, is_verified = true) => ({
+        condition,
+        geometry_type: "point",
+        geometry: { x: 1, y: 2 },
+        quantity,
+        is_verified,
+      });
+      const p = await importFixture({
+        name: "Noise",
+        conditions: [
+          { ref: "a", name: "A", measurement_type: "area", unit: "SF" },
+          { ref: "b", name: "B", measurement_type: "area", unit: "SF" },
+        ],
+        documents: [
+          {
+            name: "D",
+            pages: [
+              { page_number: 1, measurements: [point("a", 0.1), point("a", 0.2), point("b", 0.7), point("b", 9, false)] },
+              { page_number: 2, measurements: [point("a", 0.2), point("b", 0.1)] },
+            ],
+          },
+        ],
+      });
+      const opts = options("json", { breakdown: "document", include_unverified: false });
+      const data = read((await renderToFile("json", await source(p, opts), opts, dir)).file);
+      const [a, b] = data.conditions;
+      expect([a.totalQuantity, b.totalQuantity]).toEqual([0.5, 0.8]);
+      expect(data.summary.breakdown!.rows).toEqual([
+        {
+          documentId: p.documents[0].id,
+          documentName: "D",
+          pageNumber: null,
+          sheetNumber: null,
+          quantities: { [a.id as string]: 0.5, [b.id as string]: 0.8 },
+        },
+      ]);
+
+      const bySheet = options("json", { breakdown: "sheet", condition_ids: [a.id as string] });
+      const sheets = read((await renderToFile("json", await source(p, bySheet), bySheet, dir)).file).summary.breakdown!.rows;
+      expect(sheets.map((r) => [r.pageNumber, r.quantities])).toEqual([
+        [1, { [a.id as string]: 0.3 }],
+        [2, { [a.id as string]: 0.2 }],
+      ]);
+    });
+
     it("on a document export covers that document only", async () => {
       const opts = options("json", { breakdown: "sheet" });
       const { file } = await renderToFile(
