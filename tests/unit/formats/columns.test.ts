@@ -172,7 +172,7 @@ const EXPECTED_ROWS: { document: string; csv: string[] }[] = [
 
 describe("column plans", () => {
   it("every renderer's case number is its column's index in COLUMN_IDS, and every column has one", () => {
-    for (const file of ["lib/exports/formats/csv.ts", "lib/exports/formats/excel.ts", "lib/exports/formats/pdf/report.ts"]) {
+    for (const file of ["lib/exports/formats/csv.ts", "lib/exports/formats/excel/rows.ts", "lib/exports/formats/pdf/report.ts"]) {
       const text = fs.readFileSync(path.resolve(file), "utf8");
       const cases = [...text.matchAll(/case (\d+): (?:\{\s*)?\/\/ (\w+)/g)].map((m) => [Number(m[1]), m[2]] as const);
       expect(
