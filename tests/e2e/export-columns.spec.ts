@@ -3,20 +3,9 @@ import fs from "node:fs";
 import Papa from "papaparse";
 import { expect, test } from "@playwright/test";
 import { importProject, signUp } from "./helpers";
+import { SPEC_CSV_HEADER } from "../fixtures/spec-csv-header";
 
-const CSV_PROJECT_DEFAULT = [
-  "Condition",
-  "Page",
-  "Sheet Number",
-  "Geometry Type",
-  "Quantity",
-  "Unit",
-  "Coordinates",
-  "Verified",
-  "AI Generated",
-  "Notes",
-  "Document",
-];
+const CSV_PROJECT_DEFAULT = [...SPEC_CSV_HEADER, "Document"];
 
 test("columns picked in the dialog, moved with the keyboard, come out of the CSV in that order", async ({ page }) => {
   await signUp(page, "columns");

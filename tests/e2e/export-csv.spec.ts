@@ -1,19 +1,9 @@
 import fs from "node:fs";
 import Papa from "papaparse";
 import { expect, test } from "@playwright/test";
+import { SPEC_CSV_HEADER } from "../fixtures/spec-csv-header";
 
-const HEADER = [
-  "Condition",
-  "Page",
-  "Sheet Number",
-  "Geometry Type",
-  "Quantity",
-  "Unit",
-  "Coordinates",
-  "Verified",
-  "AI Generated",
-  "Notes",
-];
+const HEADER = SPEC_CSV_HEADER;
 
 test("sign in as the demo user, export a document as CSV, watch it complete and download it", async ({ page }) => {
   await page.goto("/dashboard");

@@ -4,19 +4,9 @@ import Papa from "papaparse";
 import * as XLSX from "xlsx";
 import { expect, test, type Page } from "@playwright/test";
 import { apiGet, importProject, pdfText, signUp, type ExportJson } from "./helpers";
+import { SPEC_CSV_HEADER } from "../fixtures/spec-csv-header";
 
-const CSV_HEADER = [
-  "Condition",
-  "Page",
-  "Sheet Number",
-  "Geometry Type",
-  "Quantity",
-  "Unit",
-  "Coordinates",
-  "Verified",
-  "AI Generated",
-  "Notes",
-];
+const CSV_HEADER = SPEC_CSV_HEADER;
 
 async function openDialog(page: Page, documentName: string) {
   await page

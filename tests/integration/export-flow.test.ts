@@ -1,19 +1,9 @@
 import Papa from "papaparse";
 import { describe, expect, it } from "vitest";
 import { callRoute, createTestProject, createTestUser, waitForExport } from "../helpers/app";
+import { SPEC_CSV_HEADER } from "../fixtures/spec-csv-header";
 
-const HEADER = [
-  "Condition",
-  "Page",
-  "Sheet Number",
-  "Geometry Type",
-  "Quantity",
-  "Unit",
-  "Coordinates",
-  "Verified",
-  "AI Generated",
-  "Notes",
-];
+const HEADER = SPEC_CSV_HEADER;
 
 async function fetchSigned(url: string) {
   const u = new URL(url);

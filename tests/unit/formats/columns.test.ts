@@ -20,6 +20,7 @@ import {
 } from "../../fixtures/formats-data";
 import { child, children, parseXml, textOf } from "../../fixtures/formats-xml";
 import { readerAvailable } from "../../helpers/file-readers";
+import { SPEC_CSV_HEADER } from "../../fixtures/spec-csv-header";
 
 const hasPoppler = readerAvailable("pdftotext", ["-v"]);
 const hasXmllint = readerAvailable("xmllint", ["--version"]);
@@ -27,19 +28,6 @@ const PYTHON = ["python3", "/usr/bin/python3"].find((p) => spawnSync(p, ["-c", "
 const SKIP_OPENPYXL = !PYTHON && process.env.CI !== "true";
 
 const STRUCTURAL = "Structural Set.pdf";
-/** The §6.1 header, as the SPEC lists it. */
-const SPEC_CSV_HEADER = [
-  "Condition",
-  "Page",
-  "Sheet Number",
-  "Geometry Type",
-  "Quantity",
-  "Unit",
-  "Coordinates",
-  "Verified",
-  "AI Generated",
-  "Notes",
-];
 const SPEC_SHEET_HEADER = ["Page", "Sheet #", "Geometry", "Quantity", "Unit", "Verified", "Notes"];
 const SPEC_BY_PAGE_HEADER = ["Page", "Sheet #", "Condition", "Geometry", "Quantity", "Unit"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -3,19 +3,9 @@ import Papa from "papaparse";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { csvField } from "@/lib/exports/formats/csv";
 import { importFixture, importNasty, NASTY, options, renderToFile, source, tempDir, type Imported } from "../../fixtures/formats-data";
+import { SPEC_CSV_HEADER } from "../../fixtures/spec-csv-header";
 
-const HEADER = [
-  "Condition",
-  "Page",
-  "Sheet Number",
-  "Geometry Type",
-  "Quantity",
-  "Unit",
-  "Coordinates",
-  "Verified",
-  "AI Generated",
-  "Notes",
-];
+const HEADER = SPEC_CSV_HEADER;
 
 function read(file: string, delimiter = ",") {
   const bytes = fs.readFileSync(file);
