@@ -296,6 +296,13 @@ export const exports = pgTable(
     downloadCount: integer("download_count").notNull().default(0),
     lastDownloadedAt: ts("last_downloaded_at"),
     idempotencyKey: text("idempotency_key"),
+    /** The preset the export was made from (SPEC §13.1); its options were copied, so editing the preset changes nothing here. */
+    presetId: uuid("preset_id"),
+    /** The schedule that made it (SPEC §13.3) and the slot it ran for; null slot = "Run now". */
+    scheduleId: uuid("schedule_id"),
+    scheduleSlot: ts("schedule_slot"),
+    /** "Export again" (SPEC §13.2): the export this one copied. No foreign key: the original may be deleted. */
+    duplicateOf: uuid("duplicate_of"),
     /** Hash of the normalised request, for idempotency-key reuse checks and de-duplication. */
     requestHash: text("request_hash"),
     taskId: uuid("task_id").notNull().defaultRandom(),
@@ -321,6 +328,13 @@ export const exports = pgTable(
     index("exports_expiry_idx")
       .on(t.expiresAt)
       .where(sql`${t.status} = 'completed'`),
+    // Exactly one export per schedule slot (SPEC §13.3), whatever the number of app instances.
+    uniqueIndex("exports_schedule_slot_idx")
+      .on(t.scheduleId, t.scheduleSlot)
+      .where(sql`${t.scheduleSlot} is not null`),
+    index("exports_schedule_idx")
+      .on(t.scheduleId, t.createdAt.desc())
+      .where(sql`${t.scheduleId} is not null`),
   ],
 );
 
@@ -365,6 +379,93 @@ export const exportEvents = pgTable(
   ],
 );
 
+// ---------------------------------------------------------------------------
+// Reuse (SPEC §13): presets and schedules.
+// ---------------------------------------------------------------------------
+
+/** Saved export settings (SPEC §13.1). `options` are normalised exactly as on export creation. */
+export const exportPresets = pgTable(
+  "export_presets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    description: text("description"),
+    format: exportFormat("format").notNull(),
+    options: jsonb("options").notNull().$type<Record<string, unknown>>().default({}),
+    nameTemplate: text("name_template"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("export_presets_user_name_idx").on(t.userId, sql`lower(${t.name})`)],
+);
+
+/** Recurring exports (SPEC §13.3). Either `presetId`, or `format` + `options`. */
+export const exportSchedules = pgTable(
+  "export_schedules",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    sourceType: text("source_type").$type<"document" | "project">().notNull(),
+    sourceId: uuid("source_id").notNull(),
+    // A preset in use cannot be deleted (409 naming the schedules): no cascade.
+    presetId: uuid("preset_id").references(() => exportPresets.id),
+    format: exportFormat("format"),
+    options: jsonb("options").$type<Record<string, unknown>>(),
+    cadence: jsonb("cadence").notNull().$type<Record<string, unknown>>(),
+    timezone: text("timezone").notNull().default("UTC"),
+    enabled: boolean("enabled").notNull().default(true),
+    pausedReason: text("paused_reason"),
+    nextRunAt: ts("next_run_at"),
+    lastRunAt: ts("last_run_at"),
+    lastExportId: uuid("last_export_id"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("export_schedules_user_created_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
+    index("export_schedules_due_idx")
+      .on(t.nextRunAt)
+      .where(sql`${t.enabled}`),
+    index("export_schedules_source_idx").on(t.sourceType, t.sourceId),
+  ],
+);
+
+// ---------------------------------------------------------------------------
+// Delivery (SPEC §14): share links.
+// ---------------------------------------------------------------------------
+
+/**
+ * Public links to one export's file (SPEC §14.2). Only the token's SHA-256 is
+ * stored. No foreign key to the export: a share whose export was deleted
+ * answers 410 "no longer available", not 404.
+ */
+export const exportShares = pgTable(
+  "export_shares",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    exportId: uuid("export_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    label: text("label"),
+    expiresAt: ts("expires_at").notNull(),
+    maxDownloads: integer("max_downloads"),
+    downloadCount: integer("download_count").notNull().default(0),
+    lastDownloadedAt: ts("last_downloaded_at"),
+    revokedAt: ts("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("export_shares_token_idx").on(t.tokenHash), index("export_shares_export_idx").on(t.exportId, t.createdAt.desc())],
+);
+
 /** Storage objects whose deletion failed; the cleanup job retries them. */
 export const storageDeletions = pgTable("storage_deletions", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -382,5 +483,8 @@ export type Condition = typeof conditions.$inferSelect;
 export type Measurement = typeof measurements.$inferSelect;
 export type ExportRow = typeof exports.$inferSelect;
 export type ExportEventRow = typeof exportEvents.$inferSelect;
+export type ExportPresetRow = typeof exportPresets.$inferSelect;
+export type ExportScheduleRow = typeof exportSchedules.$inferSelect;
+export type ExportShareRow = typeof exportShares.$inferSelect;
 export { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES };
 export type { ErrorKind, ExportEventType, ExportFormat, ExportStatus, ExportType };

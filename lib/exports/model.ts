@@ -19,6 +19,11 @@ export const EXPORT_EVENT_TYPES = [
   "downloaded",
   "expired",
   "deleted",
+  // SPEC §13.2: on the original, naming the copy (the copy's "created" says `duplicate_of`).
+  "duplicated",
+  // SPEC §14.2: a share link made or revoked (data: share_id).
+  "shared",
+  "share_revoked",
 ] as const;
 
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];

@@ -116,6 +116,18 @@ async function checkConditionIds(db: Db, projectId: string, ids: string[] | unde
   }
 }
 
+/**
+ * Where an export came from, recorded on its row and its "created" event:
+ * a preset (SPEC §13.1), a schedule's slot (§13.3; a null slot is "Run now")
+ * or an earlier export it copies (§13.2).
+ */
+export type ExportOrigin = {
+  presetId?: string;
+  scheduleId?: string;
+  scheduleSlot?: Date | null;
+  duplicateOf?: string;
+};
+
 export type CreateResult = {
   status: 200 | 202;
   body: {
@@ -146,11 +158,13 @@ export async function createExport(
     body: CreateExportBody;
     idempotencyKey?: string;
     meta?: RequestMeta;
+    origin?: ExportOrigin;
   },
   dbIn?: Db,
 ): Promise<CreateResult> {
   const db = await dbOr(dbIn);
   const { userId, body } = input;
+  const origin = input.origin ?? {};
   const format = body.format;
   const normalised = normaliseOptions(format, body.options);
   if (!normalised.success) throw validationError(normalised.error, ["options"]);
@@ -211,21 +225,35 @@ export async function createExport(
       if (prior) await tx.update(exports).set({ idempotencyKey: null }).where(eq(exports.id, prior.id));
     }
 
-    const [duplicate] = await tx
-      .select()
-      .from(exports)
-      .where(
-        and(
-          eq(exports.userId, userId),
-          eq(exports.format, format),
-          eq(exports.projectId, source.projectId),
-          source.documentId ? eq(exports.documentId, source.documentId) : sql`${exports.documentId} is null`,
-          sql`${exports.options} = ${JSON.stringify(options)}::jsonb`,
-          inArray(exports.status, [...ACTIVE_STATUSES]),
-        ),
-      )
-      .orderBy(desc(exports.createdAt))
-      .limit(1);
+    // A schedule's slot is made once (unique (schedule_id, slot)): a second
+    // tick for the same slot — another instance, or after a restart — gets
+    // the export the first one made.
+    if (origin.scheduleId && origin.scheduleSlot) {
+      const [made] = await tx
+        .select()
+        .from(exports)
+        .where(and(eq(exports.scheduleId, origin.scheduleId), eq(exports.scheduleSlot, origin.scheduleSlot)));
+      if (made) return { kind: "replay" as const, row: made };
+    }
+
+    // Identical in-flight requests are merged, except a schedule's runs: each slot is its own export.
+    const [duplicate] = origin.scheduleId
+      ? []
+      : await tx
+          .select()
+          .from(exports)
+          .where(
+            and(
+              eq(exports.userId, userId),
+              eq(exports.format, format),
+              eq(exports.projectId, source.projectId),
+              source.documentId ? eq(exports.documentId, source.documentId) : sql`${exports.documentId} is null`,
+              sql`${exports.options} = ${JSON.stringify(options)}::jsonb`,
+              inArray(exports.status, [...ACTIVE_STATUSES]),
+            ),
+          )
+          .orderBy(desc(exports.createdAt))
+          .limit(1);
     if (duplicate) return { kind: "duplicate" as const, row: duplicate };
 
     await assertCreationRate(tx, userId);
@@ -247,6 +275,10 @@ export async function createExport(
         progressStep: "Queued",
         idempotencyKey: input.idempotencyKey ?? null,
         requestHash,
+        presetId: origin.presetId ?? null,
+        scheduleId: origin.scheduleId ?? null,
+        scheduleSlot: origin.scheduleSlot ?? null,
+        duplicateOf: origin.duplicateOf ?? null,
         createdAt: now,
         updatedAt: now,
       })
@@ -255,7 +287,14 @@ export async function createExport(
       exportId: row.id,
       userId,
       type: "created",
-      data: { format, source: input.source.type, options },
+      data: {
+        format,
+        source: input.source.type,
+        options,
+        ...(origin.presetId ? { preset_id: origin.presetId } : {}),
+        ...(origin.scheduleId ? { schedule_id: origin.scheduleId, slot: origin.scheduleSlot?.toISOString() ?? null } : {}),
+        ...(origin.duplicateOf ? { duplicate_of: origin.duplicateOf } : {}),
+      },
       ip: input.meta?.ip,
       userAgent: input.meta?.userAgent,
     });
