@@ -34,6 +34,8 @@ export type ChildTask = {
    * measured on the 1M-row project. Export and baseline pick the same ones.
    */
   maxRows?: number;
+  /** Export: options beyond the defaults (e.g. `columns`, `takeoff_maps`; bench/content.ts). */
+  options?: Record<string, unknown>;
 };
 
 export type ChildResult = {
@@ -182,7 +184,7 @@ async function main() {
       body: CreateExportBodySchema.parse({
         format,
         name: `Benchmark ${format} export`,
-        ...(conditionIds ? { options: { condition_ids: conditionIds } } : {}),
+        options: { ...task.options, ...(conditionIds ? { condition_ids: conditionIds } : {}) },
       }),
     });
     const id = created.body.export_id;

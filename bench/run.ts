@@ -9,6 +9,7 @@
  *   --formats csv,…     formats (default csv,json,ost,excel,pdf; on a project over PDF_MAX_ROWS,
  *                       PDF exports the first conditions that fit under it)
  *   --skip-pg | --skip-pglite | --skip-exports | --skip-api
+ *   --skip-content      no content figures (15 chosen columns, PDF with takeoff maps, the SVG route; bench/content.ts)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --no-build          use .next as it is, even when stale
  *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles);
@@ -35,6 +36,7 @@ import {
   table,
   type Target,
 } from "./common";
+import { contentBench, FIFTEEN_COLUMNS, MAP_PROJECT, type ContentFigures } from "./content";
 import type { ChildResult } from "./export-child";
 
 const FORMATS = ["csv", "json", "ost", "excel", "pdf"] as const;
@@ -96,6 +98,7 @@ const { values: args } = parseArgs({
     "skip-pglite": { type: "boolean", default: false },
     "skip-exports": { type: "boolean", default: false },
     "skip-api": { type: "boolean", default: false },
+    "skip-content": { type: "boolean", default: false },
     reuse: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     profile: { type: "string" },
@@ -123,11 +126,11 @@ const log = (line: string) => {
 };
 const elapsed = () => `${((performance.now() - runStarted) / 1000).toFixed(0)} s`;
 
-async function seed(target: Target, dataDir: string, size: number): Promise<SeedOut> {
+async function seed(target: Target, dataDir: string, size: number, extraArgs: string[] = []): Promise<SeedOut> {
   const dbArgs = target.driver === "postgres" ? ["--database-url", target.url] : ["--pglite-dir", target.dir];
   const out = await runTs<SeedOut>(
     path.join(ROOT, "scripts", "seed.ts"),
-    ["--measurements", String(size), "--email", BENCH_EMAIL, "--data-dir", dataDir, ...dbArgs, "--json"],
+    ["--measurements", String(size), "--email", BENCH_EMAIL, "--data-dir", dataDir, ...dbArgs, ...extraArgs, "--json"],
     appEnv(target, dataDir),
     { logFile },
   );
@@ -239,7 +242,7 @@ async function exportBench(target: Target, dataDir: string): Promise<{ seeds: Se
   return { seeds, runs };
 }
 
-function checks(runs: ExportFigures[], api: ApiFigures[]): Check[] {
+function checks(runs: ExportFigures[], api: ApiFigures[], content: ContentFigures): Check[] {
   const out: Check[] = [];
   const big = Math.max(...sizes);
   const small = Math.min(...sizes);
@@ -295,6 +298,32 @@ function checks(runs: ExportFigures[], api: ApiFigures[]): Check[] {
         });
       }
     }
+  }
+  for (const c of content.columns) {
+    const d = find(c.driver, c.size, c.format);
+    if (!d) continue;
+    out.push({
+      target: `${c.format === "csv" ? "CSV" : "Excel"} with ${FIFTEEN_COLUMNS.length} columns chosen (${fmt.n(c.size)}, ${label(c.driver)})`,
+      requirement: "≤ 1.3× the default layout",
+      figure: `${(c.seconds / d.seconds).toFixed(2)}× (${fmt.s(c.seconds)} s vs ${fmt.s(d.seconds)} s)`,
+      pass: c.seconds / d.seconds <= 1.3,
+    });
+  }
+  for (const m of content.maps) {
+    out.push({
+      target: `PDF with takeoff maps, ${fmt.n(m.rows)} rows on ${m.pages} pages (${label(m.driver)})`,
+      requirement: "≤ 10 s; peak RSS increase ≤ 300 MB",
+      figure: `${fmt.s(m.seconds)} s; +${m.rssIncreaseMb.toFixed(1)} MiB`,
+      pass: m.seconds <= 10 && m.rssIncreaseMb <= 300,
+    });
+  }
+  for (const v of content.svg) {
+    out.push({
+      target: `GET /api/pages/{id}/takeoff.svg, ${fmt.n(v.shapes)} shapes (${label(v.driver)})`,
+      requirement: "≤ 150 ms server time (median)",
+      figure: `median ${v.median_ms} ms (min ${v.min_ms}, CPU ${v.cpu_median_ms} ms)`,
+      pass: v.median_ms <= 150,
+    });
   }
   for (const a of api) {
     out.push({
@@ -356,6 +385,7 @@ async function main() {
   }
 
   const runs: ExportFigures[] = [];
+  const content: ContentFigures = { columns: [], maps: [], svg: [] };
   const seeds: Record<string, SeedOut[]> = {};
   if (!args["skip-exports"]) {
     for (const { target, dataDir } of targets) {
@@ -363,6 +393,15 @@ async function main() {
       const r = await exportBench(target, dataDir);
       seeds[target.driver] = r.seeds;
       runs.push(...r.runs);
+      if (!args["skip-content"]) {
+        const project = r.seeds.filter((x) => sizes.includes(x.measurements)).sort((a, b) => b.measurements - a.measurements)[0];
+        log(`-- content (SPEC §12) on ${target.driver}`);
+        const c = await contentBench({ target, dataDir, project, repeat, reuse: args.reuse, child, seed, log, logFile });
+        content.columns.push(...c.columns);
+        content.maps.push(...c.maps);
+        content.svg.push(...c.svg);
+        log(`  [${elapsed()}]`);
+      }
     }
   }
 
@@ -397,7 +436,7 @@ async function main() {
   }
 
   const totalSeconds = (performance.now() - runStarted) / 1000;
-  const checkList = checks(runs, api);
+  const checkList = checks(runs, api, content);
   const results = {
     generatedAt: new Date().toISOString(),
     machine: {
@@ -411,6 +450,7 @@ async function main() {
     options: { sizes, formats, apiDuration, repeat, quick: args.quick, reuse: args.reuse },
     seeds,
     exports: runs,
+    content: { ...content, fifteenColumns: FIFTEEN_COLUMNS, mapProject: MAP_PROJECT },
     api: api.map((a) => ({ ...a })),
     build,
     errors: { build: buildError, api: apiError },
