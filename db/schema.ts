@@ -376,6 +376,8 @@ export const exportEvents = pgTable(
     index("export_events_user_created_idx")
       .on(t.userId, t.createdAt)
       .where(sql`${t.type} = 'created'`),
+    // Download analytics (SPEC §14.4): one user's events in a time range.
+    index("export_events_user_time_idx").on(t.userId, t.createdAt),
   ],
 );
 
@@ -464,6 +466,24 @@ export const exportShares = pgTable(
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("export_shares_token_idx").on(t.tokenHash), index("export_shares_export_idx").on(t.exportId, t.createdAt.desc())],
+);
+
+/**
+ * Request rate limits shared by every app instance (SPEC §14.2: share links,
+ * 60 requests a minute per client address). One row per key holds the times
+ * of the requests let through in the last window (a sliding log, at most
+ * `limit` entries), updated in one atomic upsert (lib/rate-limits.ts).
+ */
+export const rateLimits = pgTable(
+  "rate_limits",
+  {
+    key: text("key").primaryKey(),
+    hits: ts("hits").array().notNull(),
+    /** Whether the last request was let through (read back by the same upsert). */
+    allowed: boolean("allowed").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("rate_limits_updated_idx").on(t.updatedAt)],
 );
 
 /** Storage objects whose deletion failed; the cleanup job retries them. */
