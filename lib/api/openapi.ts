@@ -8,6 +8,8 @@ import { ListQuerySchema } from "@/lib/exports/schemas";
 import { CreateExportBodySchema, GenericCreateExportBodySchema, PatchExportBodySchema } from "@/lib/exports/schemas";
 import { CreateApiKeySchema } from "@/lib/auth/api-keys";
 import { PageMapQuerySchema } from "@/lib/takeoff/page-map";
+import { CreateShareBodySchema, ShareCreatedSchema, ShareListSchema } from "@/lib/shares/schemas";
+import { DownloadStatsSchema, StatsQuerySchema } from "@/lib/exports/stats-schemas";
 import { ProjectImportSchema } from "@/lib/takeoff/schemas";
 import {
   ApiKeyCreatedSchema,
@@ -172,6 +174,84 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       },
     },
   },
+  "/api/exports/stats": {
+    get: {
+      summary:
+        "Download analytics: exports created, completed, failed and downloaded per day, by format and channel, top exports (SPEC §14.4)",
+      tag: "Exports",
+      query: StatsQuerySchema,
+      responses: {
+        200: { description: "Every day of the range, zeros included", schema: DownloadStatsSchema },
+        401: E[401],
+        422: err("A malformed date or time zone, `from` after `to`, or more than 366 days"),
+      },
+    },
+  },
+  "/api/exports/{id}/shares": {
+    get: {
+      summary: "The export's share links with their download counts, expiry and state (never their tokens)",
+      tag: "Share links",
+      responses: { 200: { description: "Share links, newest first", schema: ShareListSchema }, 401: E[401], 404: E[404] },
+    },
+    post: {
+      summary: "Make a public link to a completed export's file; the `url` is in this response only",
+      tag: "Share links",
+      body: CreateShareBodySchema,
+      responses: {
+        201: { description: "Created, with its url", schema: ShareCreatedSchema },
+        400: E[400],
+        401: E[401],
+        403: err("Cross-origin request with a session cookie"),
+        404: E[404],
+        409: err("The export is not completed, or its file has expired (`invalid_state`)"),
+        413: E[413],
+        422: err("Validation failed, or `expires_in_hours` reaches past the export's expiry"),
+      },
+    },
+  },
+  "/api/exports/{id}/shares/{shareId}": {
+    delete: {
+      summary: 'Revoke a share link at once (its page answers 410 "revoked")',
+      tag: "Share links",
+      responses: { 204: { description: "Revoked (also when it already was)" }, 401: E[401], 404: E[404] },
+    },
+  },
+  "/s/{token}": {
+    get: {
+      summary: "The public page of a share link (no sign-in; 60 requests a minute per address over /s/*)",
+      tag: "Share links",
+      public: true,
+      responses: {
+        200: {
+          description: "The file's name, source, format, size, records, SHA-256 and expiry, and a Download link",
+          mediaType: "text/html",
+        },
+        404: { description: "No such link", mediaType: "text/html" },
+        410: {
+          description: "Revoked, expired, download limit reached, or the file is no longer available: the page says which",
+          mediaType: "text/html",
+        },
+        429: { description: "Too many requests from this address (`Retry-After`)", mediaType: "text/html", headers: ["Retry-After"] },
+      },
+    },
+  },
+  "/s/{token}/download": {
+    get: {
+      summary: "Count a download through a share link and redirect to a short-lived URL (no sign-in)",
+      tag: "Share links",
+      public: true,
+      responses: {
+        302: { description: "Redirect to the file", headers: ["Location"] },
+        404: { description: "No such link", mediaType: "text/html" },
+        410: {
+          description: "Revoked, expired, download limit reached, or the file is no longer available: the page says which",
+          mediaType: "text/html",
+        },
+        429: { description: "Too many requests from this address (`Retry-After`)", mediaType: "text/html", headers: ["Retry-After"] },
+        503: { description: "The file store is unreachable (`Retry-After`)", mediaType: "text/html", headers: ["Retry-After"] },
+      },
+    },
+  },
   "/api/exports/{id}/events": {
     get: {
       summary: "The audit trail of one export",
@@ -300,7 +380,12 @@ export function openApiDocument(): Record<string, unknown> {
     for (const [method, op] of Object.entries(ops) as [Method, Operation][]) {
       const parameters: unknown[] = [];
       for (const m of path.matchAll(/\{(\w+)\}/g))
-        parameters.push({ name: m[1], in: "path", required: true, schema: { type: "string", format: "uuid" } });
+        parameters.push({
+          name: m[1],
+          in: "path",
+          required: true,
+          schema: m[1] === "token" ? { type: "string" } : { type: "string", format: "uuid" },
+        });
       if (op.query) {
         const qs = hoist(toJsonSchema(op.query, "input"), components) as { properties?: Record<string, unknown>; required?: string[] };
         for (const [name, schema] of Object.entries(qs.properties ?? {}))

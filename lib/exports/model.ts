@@ -26,6 +26,14 @@ export const EXPORT_EVENT_TYPES = [
   "share_revoked",
 ] as const;
 
+/**
+ * How a download was made (SPEC §14.4), recorded as `via` on every "downloaded"
+ * event: `dashboard` with a session cookie, `api` with an API key, `share`
+ * through a share link.
+ */
+export const DOWNLOAD_CHANNELS = ["dashboard", "api", "share"] as const;
+export type DownloadChannel = (typeof DOWNLOAD_CHANNELS)[number];
+
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 export type ExportType = (typeof EXPORT_TYPES)[number];
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];

@@ -20,6 +20,7 @@ type Fixture = {
   disposableExportId: string;
   disposableProjectId: string;
   apiKeyId: string;
+  shareId: string;
 };
 
 type Case = {
@@ -112,6 +113,24 @@ const CASES: Case[] = [
   },
   { method: "GET", path: "/api/exports/{id}/download", build: (f) => `/api/exports/${f.completedId}/download`, ok: 302, owned: true },
   { method: "GET", path: "/api/exports/{id}/events", build: (f) => `/api/exports/${f.completedId}/events`, ok: 200, owned: true },
+  { method: "GET", path: "/api/exports/stats", build: () => "/api/exports/stats?tz=Europe/Paris", ok: 200, owned: false },
+  { method: "GET", path: "/api/exports/{id}/shares", build: (f) => `/api/exports/${f.completedId}/shares`, ok: 200, owned: true },
+  {
+    method: "POST",
+    path: "/api/exports/{id}/shares",
+    build: (f) => `/api/exports/${f.completedId}/shares`,
+    body: () => ({ label: "matrix", max_downloads: 3 }),
+    ok: 201,
+    owned: true,
+  },
+  {
+    method: "DELETE",
+    path: "/api/exports/{id}/shares/{shareId}",
+    build: (f) => `/api/exports/${f.completedId}/shares/${f.shareId}`,
+    ok: 204,
+    owned: true,
+    destructive: true,
+  },
   { method: "GET", path: "/api/tasks/{taskId}/status", build: (f) => `/api/tasks/${f.completedTask}/status`, ok: 200, owned: true },
   { method: "GET", path: "/api/api-keys", build: () => "/api/api-keys", ok: 200, owned: false },
   { method: "POST", path: "/api/api-keys", build: () => "/api/api-keys", body: () => ({ name: "matrix" }), ok: 201, owned: false },
@@ -144,6 +163,7 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
     await callRoute("POST", `/api/exports/${toCancel.export_id}/cancel`, { as: user });
     const disposableExport = await create(user, `/api/projects/${project.id}/export`, { format: "json", options: { pretty: false } });
     const key = await (await callRoute("POST", "/api/api-keys", { as: user, body: { name: "to revoke" } })).json();
+    const share = await (await callRoute("POST", `/api/exports/${completed.export_id}/shares`, { as: user, body: {} })).json();
     return {
       projectId: project.id,
       documentId,
@@ -155,6 +175,7 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
       disposableExportId: disposableExport.export_id,
       disposableProjectId: disposable.id,
       apiKeyId: key.api_key.id,
+      shareId: share.id,
     };
   } finally {
     runnerSlot.__takeoffRunner = realRunner;
@@ -178,7 +199,12 @@ afterAll(async () => {
 
 describe("authorisation matrix", () => {
   it("covers every documented route", () => {
-    const documented = Object.entries(OPERATIONS).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(OPERATIONS).flatMap(([path, ops]) =>
+      Object.entries(ops)
+        // Public routes (health, share links) have no credentials to check; their own tests cover them.
+        .filter(([, op]) => !op.public)
+        .map(([m]) => `${m.toUpperCase()} ${path}`),
+    );
     const covered = new Set(CASES.map((c) => `${c.method} ${c.path}`));
     expect(documented.filter((d) => !covered.has(d) && d !== "GET /api/health")).toEqual([]);
   });
