@@ -12,6 +12,7 @@ export const DOMAIN_ERROR_CODES = [
   "validation_failed",
   "idempotency_key_reused",
   "invalid_state",
+  "conflict",
   "export_not_ready",
   "export_failed",
   "export_expired",

@@ -19,6 +19,7 @@ export const ERROR_STATUS = {
   export_not_ready: 409,
   export_failed: 409,
   invalid_state: 409,
+  conflict: 409,
   export_expired: 410,
   payload_too_large: 413,
   range_not_satisfiable: 416,

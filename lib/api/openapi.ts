@@ -5,7 +5,9 @@
  */
 import { z } from "zod";
 import { ListQuerySchema } from "@/lib/exports/schemas";
-import { CreateExportBodySchema, GenericCreateExportBodySchema, PatchExportBodySchema } from "@/lib/exports/schemas";
+import { CreateExportRequestSchema, GenericCreateExportBodySchema, PatchExportBodySchema } from "@/lib/exports/schemas";
+import { CreatePresetBodySchema, PatchPresetBodySchema } from "@/lib/presets/schemas";
+import { PresetListSchema, PresetSchema } from "./preset-schemas";
 import { CreateApiKeySchema } from "@/lib/auth/api-keys";
 import { PageMapQuerySchema } from "@/lib/takeoff/page-map";
 import { CreateShareBodySchema, ShareCreatedSchema, ShareListSchema } from "@/lib/shares/schemas";
@@ -78,7 +80,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     post: {
       summary: "Start a document export",
       tag: "Exports",
-      body: CreateExportBodySchema,
+      body: CreateExportRequestSchema,
       idempotencyKey: true,
       responses: createResponses,
     },
@@ -92,7 +94,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     post: {
       summary: "Start a whole-project export",
       tag: "Exports",
-      body: CreateExportBodySchema,
+      body: CreateExportRequestSchema,
       idempotencyKey: true,
       responses: createResponses,
     },
@@ -149,6 +151,22 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       summary: "Re-run a failed, cancelled or expired export in place",
       tag: "Exports",
       responses: { 202: { description: "Queued again", schema: ExportSchema }, 401: E[401], 404: E[404], 409: E[409], 429: E[429] },
+    },
+  },
+  "/api/exports/{id}/duplicate": {
+    post: {
+      summary: "Export again: a new export of the same source, format, options and name, on the current data (SPEC §13.2)",
+      tag: "Exports",
+      idempotencyKey: true,
+      responses: {
+        202: { description: "The copy, created and queued", schema: CreateExportResponseSchema, headers: ["Location"] },
+        200: createResponses[200],
+        401: E[401],
+        403: createResponses[403],
+        404: err("Missing or another user's export, or its source was deleted"),
+        422: E[422],
+        429: E[429],
+      },
     },
   },
   "/api/exports/{id}/cancel": {
@@ -340,6 +358,60 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
   },
   "/api/api-keys/{id}": {
     delete: { summary: "Revoke an API key", tag: "API keys", responses: { 204: { description: "Revoked" }, 401: E[401], 404: E[404] } },
+  },
+  "/api/presets": {
+    get: {
+      summary: "The caller's presets (saved export settings), by name",
+      tag: "Presets",
+      responses: { 200: { description: "Presets", schema: PresetListSchema }, 401: E[401] },
+    },
+    post: {
+      summary: "Save export settings as a preset; options are validated as on export creation",
+      tag: "Presets",
+      body: CreatePresetBodySchema,
+      responses: {
+        201: { description: "Created", schema: PresetSchema },
+        400: E[400],
+        401: E[401],
+        403: createResponses[403],
+        409: err("A preset of that name (ignoring case) exists, or the account has the most presets it keeps"),
+        413: E[413],
+        422: err("Validation failed: options for the format, an unknown name_template placeholder; `details` has JSON paths"),
+      },
+    },
+  },
+  "/api/presets/{id}": {
+    get: {
+      summary: "One preset",
+      tag: "Presets",
+      responses: { 200: { description: "The preset", schema: PresetSchema }, 401: E[401], 404: E[404] },
+    },
+    patch: {
+      summary: "Change a preset; exports already made with it keep their settings",
+      tag: "Presets",
+      body: PatchPresetBodySchema,
+      responses: {
+        200: { description: "The preset", schema: PresetSchema },
+        400: E[400],
+        401: E[401],
+        403: createResponses[403],
+        404: E[404],
+        409: err("Another preset has that name (ignoring case)"),
+        413: E[413],
+        422: E[422],
+      },
+    },
+    delete: {
+      summary: "Delete a preset; refused (409, naming them) while schedules use it",
+      tag: "Presets",
+      responses: {
+        204: { description: "Deleted" },
+        401: E[401],
+        403: createResponses[403],
+        404: E[404],
+        409: err("Schedules use the preset; `details` names each"),
+      },
+    },
   },
   "/api/health": {
     get: {

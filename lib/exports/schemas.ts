@@ -4,6 +4,7 @@
  * format catalogue of `GET /api/documents/{id}/export` and the OpenAPI document.
  */
 import { z } from "zod";
+import { validationError } from "@/lib/errors";
 import { COLUMN_IDS, COST_COLUMNS, type ColumnId } from "./formats/columns";
 import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, type ExportFormat } from "./model";
 
@@ -175,6 +176,16 @@ export function normaliseOptions(format: ExportFormat, options: unknown): z.ZodS
   return { success: true, data: sorted as NormalisedOptions } as z.ZodSafeParseResult<NormalisedOptions>;
 }
 
+/**
+ * The options of an export or a preset (SPEC §13.1: "validated exactly as on
+ * export creation"), normalised, or a 422 whose paths start at `options`.
+ */
+export function parseOptions(format: ExportFormat, options: unknown): NormalisedOptions {
+  const result = normaliseOptions(format, options);
+  if (!result.success) throw validationError(result.error, ["options"]);
+  return result.data;
+}
+
 const NO_CONTROL_CHARS = /^[^\u0000-\u001f\u007f]*$/;
 
 export const ExportNameSchema = z
@@ -185,13 +196,51 @@ export const ExportNameSchema = z
   .regex(NO_CONTROL_CHARS, "must not contain control characters such as line breaks");
 export const ExportDescriptionSchema = z.string().trim().max(2000, "must be at most 2000 characters");
 
-export const CreateExportBodySchema = z
-  .strictObject({
-    format: FormatSchema,
-    options: z.record(z.string(), z.unknown()).optional().meta({ description: "Format options (see GET /api/documents/{id}/export)." }),
-    name: ExportNameSchema.optional(),
-    description: ExportDescriptionSchema.nullish(),
-  })
+const OptionsBodySchema = z
+  .record(z.string(), z.unknown())
+  .optional()
+  .meta({ description: "Format options (see GET /api/documents/{id}/export)." });
+
+/** The body createExport takes: a format and its options (a preset already resolved into them). */
+export const CreateExportBodySchema = z.strictObject({
+  format: FormatSchema,
+  options: OptionsBodySchema,
+  name: ExportNameSchema.optional(),
+  description: ExportDescriptionSchema.nullish(),
+});
+
+const PresetIdSchema = z
+  .string()
+  .max(100)
+  .meta({ format: "uuid", description: "Export with a saved preset's format and options (SPEC §13.1) instead of sending them." });
+
+/** SPEC §13.1: `preset_id` or `format` (+ `options`), never both, never neither. */
+function presetOrFormat(body: { preset_id?: string; format?: ExportFormat; options?: unknown }, ctx: z.RefinementCtx) {
+  if (body.preset_id !== undefined) {
+    const both = "send either preset_id or format and options, not both";
+    if (body.format !== undefined) ctx.addIssue({ code: "custom", path: ["format"], message: `${both} (the preset sets the format)` });
+    if (body.options !== undefined) ctx.addIssue({ code: "custom", path: ["options"], message: `${both} (the preset sets the options)` });
+  } else if (body.format === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["format"],
+      message: `format is required (or preset_id). Use one of: ${EXPORT_FORMATS.join(", ")}.`,
+    });
+  }
+}
+
+const requestFields = {
+  preset_id: PresetIdSchema.optional(),
+  format: FormatSchema.optional(),
+  options: OptionsBodySchema,
+  name: ExportNameSchema.optional(),
+  description: ExportDescriptionSchema.nullish(),
+};
+
+/** What the create routes accept: createExport's body, or `preset_id` in place of format and options. */
+export const CreateExportRequestSchema = z
+  .strictObject(requestFields)
+  .superRefine(presetOrFormat)
   .meta({ id: "CreateExportBody", example: { format: "excel", options: { include_costs: true }, name: "Structural Set export" } });
 
 export const GenericCreateExportBodySchema = z
@@ -200,11 +249,9 @@ export const GenericCreateExportBodySchema = z
       type: z.enum(["document", "project"]),
       id: z.string().max(100),
     }),
-    format: FormatSchema,
-    options: z.record(z.string(), z.unknown()).optional(),
-    name: ExportNameSchema.optional(),
-    description: ExportDescriptionSchema.nullish(),
+    ...requestFields,
   })
+  .superRefine(presetOrFormat)
   .meta({ id: "GenericCreateExportBody", example: { source: { type: "project", id: "0b9a…" }, format: "csv" } });
 
 export const PatchExportBodySchema = z
@@ -216,6 +263,8 @@ export const PatchExportBodySchema = z
   .meta({ id: "PatchExportBody" });
 
 export type CreateExportBody = z.output<typeof CreateExportBodySchema>;
+/** A create route's body: either `format` (+ `options`) or `preset_id`. */
+export type CreateExportRequest = z.output<typeof CreateExportRequestSchema>;
 
 /** The list's query string (GET /api/exports and the dashboard's exports page). */
 export const ListQuerySchema = z.strictObject({

@@ -21,6 +21,8 @@ type Fixture = {
   disposableProjectId: string;
   apiKeyId: string;
   shareId: string;
+  presetId: string;
+  disposablePresetId: string;
 };
 
 type Case = {
@@ -111,6 +113,39 @@ const CASES: Case[] = [
     owned: true,
     destructive: true,
   },
+  {
+    method: "POST",
+    path: "/api/exports/{id}/duplicate",
+    build: (f) => `/api/exports/${f.completedId}/duplicate`,
+    ok: 202,
+    owned: true,
+  },
+  { method: "GET", path: "/api/presets", build: () => "/api/presets", ok: 200, owned: false },
+  {
+    method: "POST",
+    path: "/api/presets",
+    build: () => "/api/presets",
+    body: () => ({ name: `m-${Math.random()}`, format: "pdf", options: { page_size: "a4" }, name_template: "{project} {date}" }),
+    ok: 201,
+    owned: false,
+  },
+  { method: "GET", path: "/api/presets/{id}", build: (f) => `/api/presets/${f.presetId}`, ok: 200, owned: true },
+  {
+    method: "PATCH",
+    path: "/api/presets/{id}",
+    build: (f) => `/api/presets/${f.presetId}`,
+    body: () => ({ description: `changed ${Math.random()}` }),
+    ok: 200,
+    owned: true,
+  },
+  {
+    method: "DELETE",
+    path: "/api/presets/{id}",
+    build: (f) => `/api/presets/${f.disposablePresetId}`,
+    ok: 204,
+    owned: true,
+    destructive: true,
+  },
   { method: "GET", path: "/api/exports/{id}/download", build: (f) => `/api/exports/${f.completedId}/download`, ok: 302, owned: true },
   { method: "GET", path: "/api/exports/{id}/events", build: (f) => `/api/exports/${f.completedId}/events`, ok: 200, owned: true },
   { method: "GET", path: "/api/exports/stats", build: () => "/api/exports/stats?tz=Europe/Paris", ok: 200, owned: false },
@@ -164,6 +199,12 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
     const disposableExport = await create(user, `/api/projects/${project.id}/export`, { format: "json", options: { pretty: false } });
     const key = await (await callRoute("POST", "/api/api-keys", { as: user, body: { name: "to revoke" } })).json();
     const share = await (await callRoute("POST", `/api/exports/${completed.export_id}/shares`, { as: user, body: {} })).json();
+    const preset = await (
+      await callRoute("POST", "/api/presets", { as: user, body: { name: `kept ${Math.random()}`, format: "csv" } })
+    ).json();
+    const disposablePreset = await (
+      await callRoute("POST", "/api/presets", { as: user, body: { name: `disposable ${Math.random()}`, format: "json" } })
+    ).json();
     return {
       projectId: project.id,
       documentId,
@@ -176,6 +217,8 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
       disposableProjectId: disposable.id,
       apiKeyId: key.api_key.id,
       shareId: share.id,
+      presetId: preset.id,
+      disposablePresetId: disposablePreset.id,
     };
   } finally {
     runnerSlot.__takeoffRunner = realRunner;

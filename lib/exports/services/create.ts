@@ -10,12 +10,12 @@ import { and, count, countDistinct, desc, eq, inArray, isNotNull, sql } from "dr
 import type { Db } from "@/db";
 import { conditions, documents, exports, measurements, pages, projects, type ExportFormat } from "@/db/schema";
 import { env } from "@/lib/env";
-import { DomainError, notFound, validationError } from "@/lib/errors";
+import { DomainError, notFound } from "@/lib/errors";
 import { recordEvent, type RequestMeta } from "../events";
 import { ACTIVE_STATUSES, FORMAT_LABELS } from "../model";
 import { pdfCapMessage } from "../pipeline";
 import { getRunner } from "../runner";
-import { normaliseOptions, type CreateExportBody, type NormalisedOptions } from "../schemas";
+import { parseOptions, type CreateExportBody, type NormalisedOptions } from "../schemas";
 import type { ExportOut } from "../serialize";
 import { dbOr } from "./db";
 import { assertActiveBelowLimit, assertCreationRate, lockUserCreations } from "./limits";
@@ -166,9 +166,7 @@ export async function createExport(
   const { userId, body } = input;
   const origin = input.origin ?? {};
   const format = body.format;
-  const normalised = normaliseOptions(format, body.options);
-  if (!normalised.success) throw validationError(normalised.error, ["options"]);
-  const options = normalised.data;
+  const options = parseOptions(format, body.options);
 
   const source = await resolveSource(db, userId, input.source);
   await checkConditionIds(db, source.projectId, options.condition_ids);
@@ -298,6 +296,17 @@ export async function createExport(
       ip: input.meta?.ip,
       userAgent: input.meta?.userAgent,
     });
+    // "Export again" (SPEC §13.2): the original's trail names its copy, in the same transaction as the copy itself.
+    if (origin.duplicateOf) {
+      await recordEvent(tx, {
+        exportId: origin.duplicateOf,
+        userId,
+        type: "duplicated",
+        data: { export_id: row.id },
+        ip: input.meta?.ip,
+        userAgent: input.meta?.userAgent,
+      });
+    }
     return { kind: "created" as const, row };
   });
 

@@ -7,6 +7,7 @@
 export { cancelExport, patchExport, retryExport } from "./change";
 export { createExport, formatLabel, suggestedName, type CreateResult, type SourceRef } from "./create";
 export { deleteExport, deleteProjectWithExports } from "./delete";
+export { duplicateExport } from "./duplicate";
 export { recordDownload } from "./download";
 export { withUrl } from "./links";
 export { exportStats, LIST_FILTERS, listExports, listQuery, type ListFilter } from "./list";
