@@ -486,6 +486,107 @@ export const rateLimits = pgTable(
   (t) => [index("rate_limits_updated_idx").on(t.updatedAt)],
 );
 
+// ---------------------------------------------------------------------------
+// Delivery (SPEC §14.1): webhooks. An outbox (webhook_messages) written in the
+// same transaction as the change that causes it, and one row per attempt.
+// ---------------------------------------------------------------------------
+
+/**
+ * A customer's receiver. The secret (`whsec_…`) signs every delivery; it is
+ * stored as it is because signing needs it (the app has no key store to
+ * encrypt it with) and is shown only at creation and rotation. For 24 h after
+ * a rotation the previous secret signs too.
+ */
+export const webhookEndpoints = pgTable(
+  "webhook_endpoints",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    url: text("url").notNull(),
+    description: text("description"),
+    events: text("events").array().notNull(),
+    secret: text("secret").notNull(),
+    previousSecret: text("previous_secret"),
+    previousSecretExpiresAt: ts("previous_secret_expires_at"),
+    enabled: boolean("enabled").notNull().default(true),
+    disabledReason: text("disabled_reason"),
+    disabledAt: ts("disabled_at"),
+    consecutiveFailures: integer("consecutive_failures").notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [index("webhook_endpoints_user_created_idx").on(t.userId, t.createdAt.desc(), t.id.desc())],
+);
+
+/**
+ * The outbox: one row per event per endpoint. Its id is the `webhook-id`
+ * header, the same for every attempt. `payload` is the event as it was when
+ * it happened; the download link is signed fresh at each attempt. A sender
+ * claims a due row by taking its lease (FOR UPDATE SKIP LOCKED), so two
+ * instances never send one attempt twice; a lease that runs out (a sender
+ * killed mid-delivery) makes the row due again.
+ */
+export const webhookMessages = pgTable(
+  "webhook_messages",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    type: text("type").notNull(),
+    /** The export it is about, when it is about one. */
+    exportId: uuid("export_id"),
+    payload: jsonb("payload").notNull().$type<Record<string, unknown>>(),
+    status: text("status").$type<"pending" | "succeeded" | "failed">().notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    maxAttempts: integer("max_attempts").notNull(),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    leaseId: uuid("lease_id"),
+    leaseExpiresAt: ts("lease_expires_at"),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("webhook_messages_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} = 'pending'`),
+    index("webhook_messages_endpoint_idx").on(t.endpointId, t.createdAt.desc()),
+  ],
+);
+
+/** One row per attempt (SPEC §14.1): written when the attempt starts, finished with its outcome. */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    messageId: uuid("message_id")
+      .notNull()
+      .references(() => webhookMessages.id, { onDelete: "cascade" }),
+    endpointId: uuid("endpoint_id")
+      .notNull()
+      .references(() => webhookEndpoints.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    /** The message id: the `webhook-id` header, the same for every attempt of one event. */
+    eventId: uuid("event_id").notNull(),
+    type: text("type").notNull(),
+    attempt: integer("attempt").notNull(),
+    status: text("status").$type<"pending" | "succeeded" | "failed">().notNull().default("pending"),
+    responseStatus: integer("response_status"),
+    durationMs: integer("duration_ms"),
+    error: text("error"),
+    createdAt: createdAt(),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [
+    index("webhook_deliveries_endpoint_created_idx").on(t.endpointId, t.createdAt.desc(), t.id.desc()),
+    index("webhook_deliveries_message_idx").on(t.messageId, t.attempt),
+  ],
+);
+
 /** Storage objects whose deletion failed; the cleanup job retries them. */
 export const storageDeletions = pgTable("storage_deletions", {
   id: uuid("id").primaryKey().defaultRandom(),
@@ -506,5 +607,8 @@ export type ExportEventRow = typeof exportEvents.$inferSelect;
 export type ExportPresetRow = typeof exportPresets.$inferSelect;
 export type ExportScheduleRow = typeof exportSchedules.$inferSelect;
 export type ExportShareRow = typeof exportShares.$inferSelect;
+export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
+export type WebhookMessageRow = typeof webhookMessages.$inferSelect;
+export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
 export { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES };
 export type { ErrorKind, ExportEventType, ExportFormat, ExportStatus, ExportType };
