@@ -18,6 +18,7 @@ import { isActive } from "@/lib/exports/model";
 import { ExportActionButtons, useExportActions } from "./export-actions";
 import { repeatsSubtitle, shownOptions } from "./export-options";
 import { RenameExport } from "./rename-export";
+import { SharePanel } from "./share-panel";
 import { ProgressBar, StatusPill } from "./status-badge";
 import { TYPE_LABELS, formatLabel, type ExportEvent, type ExportItem } from "./types";
 import { useExportStatusToasts } from "./use-export-status-toasts";
@@ -60,7 +61,11 @@ const EVENT_TEXT: Record<string, { title: string; dot: string }> = {
   downloaded: { title: "Downloaded", dot: "bg-blue-600" },
   expired: { title: "Expired", dot: "bg-slate-400" },
   deleted: { title: "Deleted", dot: "bg-red-600" },
+  shared: { title: "Shared", dot: "bg-emerald-600" },
+  share_revoked: { title: "Share link revoked", dot: "bg-slate-500" },
 };
+
+const VIA_TEXT: Record<string, string> = { dashboard: "from the dashboard", api: "with an API key", share: "through a share link" };
 
 /** One line about an event, from its data, in words. */
 function eventSummary(e: ExportEvent): string | null {
@@ -90,7 +95,19 @@ function eventSummary(e: ExportEvent): string | null {
     case "cancelled":
       return typeof d.from === "string" ? `While ${d.from}` : null;
     case "downloaded":
-      return typeof d.download_count === "number" ? `Download #${d.download_count}` : null;
+      return (
+        [typeof d.download_count === "number" ? `Download #${d.download_count}` : null, VIA_TEXT[String(d.via)] ?? null]
+          .filter(Boolean)
+          .join(" ") || null
+      );
+    case "shared":
+      return [
+        typeof d.label === "string" ? d.label : "A link",
+        typeof d.max_downloads === "number" ? `for ${plural(d.max_downloads, "download")}` : null,
+        typeof d.expires_at === "string" ? `until ${formatExact(d.expires_at)}` : null,
+      ]
+        .filter(Boolean)
+        .join(" ");
     case "expired":
       return "The file was deleted after its retention period";
     default:
@@ -193,6 +210,7 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
               router.refresh();
             }}
           />
+          <SharePanel item={item} onChanged={onChanged} />
           <ExportActionButtons item={item} act={act} busy={busy} onDownload={downloaded} showDetails={false} size="md" />
         </div>
       </div>

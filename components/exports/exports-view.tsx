@@ -11,6 +11,7 @@ import { useCallback, useEffect } from "react";
 import useSWR from "swr";
 import { isActive } from "@/lib/exports/model";
 import { fetcher } from "@/lib/fetcher";
+import { DownloadsChart, useDownloadStats } from "./downloads-chart";
 import { useExportActions } from "./export-actions";
 import { ExportsFilterBar } from "./exports-filter-bar";
 import { NoExportsYet, NoMatchingExports, type Suggestion } from "./exports-empty";
@@ -55,10 +56,14 @@ export function ExportsView({ stats, sources, suggestions }: Props) {
     return () => clearInterval(timer);
   }, [stats.in_progress, pageHasActive, router, mutate]);
 
+  // Downloads per day (SPEC §14.4); refreshed with the list after every action and download.
+  const { data: downloadStats, error: statsError, mutate: mutateStats } = useDownloadStats();
+
   const onChanged = useCallback(() => {
     void mutate();
+    void mutateStats();
     router.refresh();
-  }, [mutate, router]);
+  }, [mutate, mutateStats, router]);
   const { act, busy, downloaded, dialog } = useExportActions({ onChanged });
 
   const paged = Boolean(filters.cursor);
@@ -66,6 +71,8 @@ export function ExportsView({ stats, sources, suggestions }: Props) {
   return (
     <div className="space-y-5">
       <SummaryCards stats={stats} />
+
+      <DownloadsChart stats={downloadStats} error={statsError} />
 
       <ExportsFilterBar filters={filters} canClear={filtered || paged} onChange={setFilter} onClear={clear} />
 

@@ -14,7 +14,8 @@ import { DomainError } from "@/lib/errors";
 import type { RequestMeta } from "@/lib/exports/events";
 import { logger } from "@/lib/logger";
 import { takeRateLimit } from "@/lib/rate-limits";
-import { SHARE_REQUESTS_PER_MINUTE, ShareGoneError } from "@/lib/shares";
+import { SHARE_REQUESTS_PER_MINUTE } from "@/lib/shares/model";
+import { ShareGoneError } from "@/lib/shares/public";
 import { shareErrorHtml, shareGoneHtml, shareNotFoundHtml, shareRateLimitedHtml } from "@/lib/shares/page";
 import { requestMeta } from "./request";
 

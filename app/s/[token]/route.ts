@@ -1,5 +1,5 @@
 import { htmlResponse, withSharePage } from "@/lib/api/share-page";
-import { openShare } from "@/lib/shares";
+import { openShare } from "@/lib/shares/public";
 import { sharePageHtml } from "@/lib/shares/page";
 
 // GET /s/{token} – the public page of a share link: what the file is, its checksum, expiry and a Download button (no sign-in)

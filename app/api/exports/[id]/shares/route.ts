@@ -1,6 +1,6 @@
 import { json, withAuth } from "@/lib/api/handler";
 import { readJson } from "@/lib/api/request";
-import { createShare, listShares } from "@/lib/shares";
+import { createShare, listShares } from "@/lib/shares/manage";
 import { CreateShareBodySchema } from "@/lib/shares/schemas";
 
 // GET /api/exports/{id}/shares – the export's share links with their counts, expiry and state (never their tokens)
