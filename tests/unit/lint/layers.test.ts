@@ -19,6 +19,8 @@ describe("layer rules", () => {
       "lib/storage/disk.ts",
       "lib/takeoff/read.ts",
       "db/index.ts",
+      "lib/shares/public.ts",
+      "lib/rate-limits.ts",
     ]) {
       expect(await restrictedIn(file, code), file).toEqual([expect.stringContaining("Below the HTTP layer")]);
     }
@@ -40,5 +42,7 @@ describe("layer rules", () => {
     );
     expect(await restrictedIn(file, 'import type { ExportRow } from "@/db/schema";\nexport type X = ExportRow;\n')).toEqual([]);
     expect(await restrictedIn(file, 'import { isActive } from "@/lib/exports/model";\nexport const x = isActive;\n')).toEqual([]);
+    expect(await restrictedIn(file, 'import { createShare } from "@/lib/shares/manage";\nexport const x = createShare;\n')).toHaveLength(1);
+    expect(await restrictedIn(file, 'import { SHARE_STATES } from "@/lib/shares/model";\nexport const x = SHARE_STATES;\n')).toEqual([]);
   });
 });
