@@ -2,5 +2,6 @@
 import { cleanupExpiredExports } from "./cleanup-expired-exports";
 import { generateExport } from "./generate-export";
 import { sweepStalledExports } from "./sweep-stalled-exports";
+import { tickSchedulesFunction } from "./tick-schedules";
 
-export const functions = [generateExport, cleanupExpiredExports, sweepStalledExports];
+export const functions = [generateExport, cleanupExpiredExports, sweepStalledExports, tickSchedulesFunction];

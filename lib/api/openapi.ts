@@ -13,6 +13,7 @@ import { PageMapQuerySchema } from "@/lib/takeoff/page-map";
 import { CreateShareBodySchema, ShareCreatedSchema, ShareListSchema } from "@/lib/shares/schemas";
 import { DownloadStatsSchema, StatsQuerySchema } from "@/lib/exports/stats-schemas";
 import { ProjectImportSchema } from "@/lib/takeoff/schemas";
+import { SCHEDULE_OPERATIONS } from "./schedule-schemas";
 import {
   ApiKeyCreatedSchema,
   ApiKeyListSchema,
@@ -413,6 +414,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       },
     },
   },
+  ...SCHEDULE_OPERATIONS,
   "/api/health": {
     get: {
       summary: "Liveness, Node.js version, and mode and reachability of database, storage, auth and runner; 503 names the failing parts",

@@ -9,6 +9,7 @@ import { and, eq, inArray, type SQL } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "@/db";
 import { exports, type ExportRow, type ExportStatus } from "@/db/schema";
+import { recordExportOutcome } from "@/lib/schedules/pause";
 import { recordEvent, type EventInput } from "./events";
 
 export type TransitionEvent = Omit<EventInput, "exportId" | "userId"> & { userId?: string };
@@ -41,6 +42,8 @@ export async function transition(db: Db | Tx, id: string, t: Transition): Promis
     if (!row) return null;
     const event = typeof t.event === "function" ? t.event(row) : t.event;
     await recordEvent(tx, { ...event, exportId: id, userId: event.userId ?? row.userId });
+    // A scheduled export's end counts for its schedule (failures in a row pause it, SPEC §13.3), in this transaction.
+    if (row.scheduleId && (t.to === "completed" || t.to === "failed")) await recordExportOutcome(tx, row);
     return row;
   };
   // A Tx is already inside a transaction; a Db gets one of its own.

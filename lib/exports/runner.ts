@@ -26,6 +26,8 @@ export interface ExportRunner {
 // With EXPORT_STALL_SECONDS (45 s), a dead process's export is taken over within a minute on PostgreSQL.
 const SWEEP_INTERVAL_MS = 10_000;
 const CLEANUP_INTERVAL_MS = 60 * 60 * 1000;
+// Schedules have minute precision; a tick every 15 s starts a slot's export within 15 s of its time.
+const SCHEDULE_TICK_MS = 15_000;
 
 export class InlineRunner implements ExportRunner {
   readonly kind = "inline";
@@ -37,6 +39,8 @@ export class InlineRunner implements ExportRunner {
   private timers: NodeJS.Timeout[] = [];
   private startPromise?: Promise<void>;
   private stopped = false;
+  /** The schedule tick under way, if any. */
+  private ticking?: Promise<void>;
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -50,11 +54,30 @@ export class InlineRunner implements ExportRunner {
       this.timers.push(
         setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS),
         setInterval(() => void cleanupExpired().catch((err) => logger.error("cleanup failed", { error: err })), CLEANUP_INTERVAL_MS),
+        setInterval(() => void this.tickSchedules(), SCHEDULE_TICK_MS),
       );
       for (const t of this.timers) t.unref();
       void cleanupExpired().catch((err) => logger.error("cleanup failed", { error: err }));
+      // At start-up too: a slot missed while the server was down runs now (the latest one only).
+      void this.tickSchedules();
     });
     return this.startPromise;
+  }
+
+  /** Due schedules become exports (lib/schedules/tick.ts, the same code as the Inngest cron); never two ticks at once here. */
+  private tickSchedules(): Promise<void> {
+    if (this.ticking || this.stopped) return this.ticking ?? Promise.resolve();
+    this.ticking = (async () => {
+      try {
+        const { tickSchedules } = await import("@/lib/schedules/tick");
+        await tickSchedules({ budgetMs: SCHEDULE_TICK_MS });
+      } catch (err) {
+        logger.error("schedule tick failed", { error: err });
+      } finally {
+        this.ticking = undefined;
+      }
+    })();
+    return this.ticking;
   }
 
   private async recover() {
@@ -196,6 +219,7 @@ export class InlineRunner implements ExportRunner {
     const running = [...this.running.values()];
     for (const r of running) r.abort.abort();
     await Promise.allSettled(running.map((r) => r.done));
+    await this.ticking;
     await this.startPromise?.catch(() => {});
   }
 }

@@ -276,6 +276,7 @@ export const ListQuerySchema = z.strictObject({
   type: z.enum(EXPORT_TYPES).optional(),
   project_id: z.string().uuid().optional(),
   document_id: z.string().uuid().optional(),
+  schedule_id: z.string().uuid().optional().meta({ description: "Only the exports this schedule made (SPEC §13.3)." }),
   q: z.string().trim().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(200).optional(),

@@ -23,6 +23,8 @@ type Fixture = {
   shareId: string;
   presetId: string;
   disposablePresetId: string;
+  scheduleId: string;
+  disposableScheduleId: string;
 };
 
 type Case = {
@@ -170,7 +172,46 @@ const CASES: Case[] = [
   { method: "GET", path: "/api/api-keys", build: () => "/api/api-keys", ok: 200, owned: false },
   { method: "POST", path: "/api/api-keys", build: () => "/api/api-keys", body: () => ({ name: "matrix" }), ok: 201, owned: false },
   { method: "DELETE", path: "/api/api-keys/{id}", build: (f) => `/api/api-keys/${f.apiKeyId}`, ok: 204, owned: true, destructive: true },
+  { method: "GET", path: "/api/schedules", build: () => "/api/schedules", ok: 200, owned: false },
+  {
+    method: "POST",
+    path: "/api/schedules",
+    build: () => "/api/schedules",
+    body: (f) => weeklySchedule(f.documentId),
+    ok: 201,
+    owned: false,
+  },
+  { method: "GET", path: "/api/schedules/{id}", build: (f) => `/api/schedules/${f.scheduleId}`, ok: 200, owned: true },
+  {
+    method: "PATCH",
+    path: "/api/schedules/{id}",
+    build: (f) => `/api/schedules/${f.scheduleId}`,
+    body: () => ({ cadence: { every: "month", day: 28, at: "23:30" } }),
+    ok: 200,
+    owned: true,
+  },
+  {
+    method: "DELETE",
+    path: "/api/schedules/{id}",
+    build: (f) => `/api/schedules/${f.disposableScheduleId}`,
+    ok: 204,
+    owned: true,
+    destructive: true,
+  },
+  { method: "POST", path: "/api/schedules/{id}/run", build: (f) => `/api/schedules/${f.scheduleId}/run`, ok: 202, owned: true },
+  { method: "POST", path: "/api/schedules/{id}/pause", build: (f) => `/api/schedules/${f.scheduleId}/pause`, ok: 200, owned: true },
+  { method: "POST", path: "/api/schedules/{id}/resume", build: (f) => `/api/schedules/${f.scheduleId}/resume`, ok: 200, owned: true },
 ];
+
+function weeklySchedule(documentId: string) {
+  return {
+    name: `Weekly ${Math.random()}`,
+    source: { type: "document", id: documentId },
+    format: "csv",
+    cadence: { every: "week", on: "mon", at: "07:00" },
+    timezone: "America/New_York",
+  };
+}
 
 const idle: ExportRunner = { kind: "inline", enqueue: async () => {}, cancel: async () => {}, stop: async () => {} };
 const runnerSlot = globalThis as unknown as { __takeoffRunner?: ExportRunner };
@@ -205,6 +246,8 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
     const disposablePreset = await (
       await callRoute("POST", "/api/presets", { as: user, body: { name: `disposable ${Math.random()}`, format: "json" } })
     ).json();
+    const schedule = await (await callRoute("POST", "/api/schedules", { as: user, body: weeklySchedule(documentId) })).json();
+    const disposableSchedule = await (await callRoute("POST", "/api/schedules", { as: user, body: weeklySchedule(documentId) })).json();
     return {
       projectId: project.id,
       documentId,
@@ -219,6 +262,8 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
       shareId: share.id,
       presetId: preset.id,
       disposablePresetId: disposablePreset.id,
+      scheduleId: schedule.id,
+      disposableScheduleId: disposableSchedule.id,
     };
   } finally {
     runnerSlot.__takeoffRunner = realRunner;

@@ -28,7 +28,7 @@ describe("/api/inngest in dev mode (INNGEST_DEV=1)", () => {
 
     expect(res.status).toBe(200);
     // generate-export counts twice: its onFailure handler is a function of its own
-    expect(await res.json()).toMatchObject({ mode: "dev", function_count: 4 });
+    expect(await res.json()).toMatchObject({ mode: "dev", function_count: 5 });
   });
 
   it("lists the functions with their triggers, per-user concurrency, cancellation and retries (in-band sync)", async () => {
@@ -45,6 +45,7 @@ describe("/api/inngest in dev mode (INNGEST_DEV=1)", () => {
       "takeoff-exports-generate-export",
       "takeoff-exports-generate-export-failure",
       "takeoff-exports-sweep-stalled-exports",
+      "takeoff-exports-tick-schedules",
     ]);
     expect(byId["takeoff-exports-generate-export"]).toMatchObject({
       triggers: [{ event: "exports/export.requested" }],
@@ -56,6 +57,7 @@ describe("/api/inngest in dev mode (INNGEST_DEV=1)", () => {
     });
     expect(byId["takeoff-exports-cleanup-expired-exports"].triggers).toEqual([{ cron: "0 * * * *" }]);
     expect(byId["takeoff-exports-sweep-stalled-exports"].triggers).toEqual([{ cron: "* * * * *" }]);
+    expect(byId["takeoff-exports-tick-schedules"].triggers).toEqual([{ cron: "* * * * *" }]);
   });
 });
 

@@ -5,8 +5,9 @@
  */
 import { and, eq } from "drizzle-orm";
 import type { Db } from "@/db";
-import { exports, projects } from "@/db/schema";
+import { documents, exports, projects } from "@/db/schema";
 import { notFound } from "@/lib/errors";
+import { pauseForDeletedSource } from "@/lib/schedules/pause";
 import { recordEvent, type RequestMeta } from "../events";
 import { isActive } from "../model";
 import { removeObject, storageKeyFor } from "../pipeline";
@@ -50,11 +51,19 @@ export async function deleteProjectWithExports(
 ) {
   const db = await dbOr(dbIn);
   const removed = await db.transaction(async (tx) => {
+    const docs = await tx
+      .select({ id: documents.id })
+      .from(documents)
+      .innerJoin(projects, eq(projects.id, documents.projectId))
+      .where(and(eq(documents.projectId, projectId), eq(projects.userId, userId)));
+    const documentIds = docs.map((d) => d.id);
     const [project] = await tx
       .delete(projects)
       .where(and(eq(projects.id, projectId), eq(projects.userId, userId)))
       .returning({ id: projects.id });
     if (!project) throw notFound("Project");
+    // Its schedules, and those of its documents, pause at once (SPEC §13.3).
+    await pauseForDeletedSource(tx, userId, { projectId, documentIds });
     const rows = await tx
       .delete(exports)
       .where(and(eq(exports.projectId, projectId), eq(exports.userId, userId)))

@@ -35,7 +35,7 @@ function escapeLike(s: string) {
   return s.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-export const LIST_FILTERS = ["status", "format", "type", "project_id", "document_id", "q"] as const;
+export const LIST_FILTERS = ["status", "format", "type", "project_id", "document_id", "schedule_id", "q"] as const;
 export type ListFilter = (typeof LIST_FILTERS)[number];
 
 /**
@@ -63,7 +63,7 @@ type ListRow = ExportRowIn & { total: number | string };
 /**
  * The list query for one combination of filters (and whether a cursor is
  * given), with placeholders for the values: userId, status, format, type,
- * projectId, documentId, q (a LIKE pattern), cursorTime, cursorId, limit.
+ * projectId, documentId, scheduleId, q (a LIKE pattern), cursorTime, cursorId, limit.
  *
  * The page's columns are the export object's fields (LIST_COLUMNS), read
  * without drizzle's row mapping (queryRows): mapping 21 whole rows (34
@@ -85,6 +85,7 @@ export function listQuery(db: Db, used: ReadonlySet<ListFilter>, withCursor: boo
     used.has("type") ? eq(exports.type, p("type")) : undefined,
     used.has("project_id") ? eq(exports.projectId, p("projectId")) : undefined,
     used.has("document_id") ? eq(exports.documentId, p("documentId")) : undefined,
+    used.has("schedule_id") ? eq(exports.scheduleId, p("scheduleId")) : undefined,
     used.has("q") ? ilike(exports.name, p("q")) : undefined,
   );
   const pageWhere = withCursor
@@ -124,7 +125,7 @@ const listStatementCache = new WeakMap<Db, Map<string, ListStatements>>();
  * dashboard). Each combination of filters is prepared once per database:
  * building the SQL text with drizzle on every request was ~10 % of the CPU of
  * a list request under load (`npm run bench`). Values are bound as
- * parameters, so there are at most 2^7 shapes.
+ * parameters, so there are at most 2^8 shapes.
  */
 function listStatements(db: Db, used: ReadonlySet<ListFilter>, withCursor: boolean): ListStatements {
   let cache = listStatementCache.get(db);
@@ -149,6 +150,7 @@ export async function listExports({ userId, query }: { userId: string; query: Li
     type: query.type,
     projectId: query.project_id,
     documentId: query.document_id,
+    scheduleId: query.schedule_id,
     q: query.q ? `%${escapeLike(query.q)}%` : undefined,
     cursorTime: cursor ? new Date(cursor.t).toISOString() : undefined,
     cursorId: cursor?.i,
