@@ -29,7 +29,6 @@ const SERVER_MODULES = {
     // Share states and labels are plain constants the dashboard shows.
     "!@/lib/shares/model",
     "@/lib/rate-limits",
-    "@/lib/presets",
     "@/lib/schedules/services",
     "@/lib/schedules/services/*",
     "@/lib/schedules/tick",
@@ -45,6 +44,9 @@ const SERVER_MODULES = {
   allowTypeImports: true,
   message: "Components run in the browser too: import shared constants (lib/exports/model.ts) and types, not server modules.",
 };
+
+/** Exact module names (a group pattern for one would also cover the plain modules under it, such as lib/presets/template). */
+const SERVER_PATHS = [{ name: "@/lib/presets", allowTypeImports: true, message: SERVER_MODULES.message }];
 
 const config = [
   ...nextCoreWebVitals,
@@ -85,7 +87,7 @@ const config = [
     files: ["components/**/*.ts", "components/**/*.tsx"],
     // or-not-found is a server helper for pages; it needs only the domain error type.
     ignores: ["components/dashboard/or-not-found.ts"],
-    rules: { "@typescript-eslint/no-restricted-imports": ["error", { patterns: [SERVER_MODULES] }] },
+    rules: { "@typescript-eslint/no-restricted-imports": ["error", { paths: SERVER_PATHS, patterns: [SERVER_MODULES] }] },
   },
 ];
 

@@ -11,6 +11,8 @@ import { useEffect, useRef, useState } from "react";
 const LINKS = [
   { href: "/dashboard", label: "Projects" },
   { href: "/dashboard/exports", label: "Exports" },
+  { href: "/dashboard/presets", label: "Presets" },
+  { href: "/dashboard/schedules", label: "Schedules" },
   { href: "/dashboard/settings/api-keys", label: "API keys" },
 ];
 

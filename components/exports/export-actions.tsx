@@ -13,9 +13,17 @@ import { fetchJson } from "@/lib/fetcher";
 import { canCancel, canDownload, canRetry, isActive } from "@/lib/exports/model";
 import type { ExportItem } from "./types";
 
-export type ExportAction = "retry" | "cancel" | "delete";
+export type ExportAction = "retry" | "cancel" | "delete" | "duplicate";
 
-const DONE: Record<ExportAction, string> = { retry: "Retry started", cancel: "Export cancelled", delete: "Export deleted" };
+const DONE: Record<ExportAction, string> = {
+  retry: "Retry started",
+  cancel: "Export cancelled",
+  delete: "Export deleted",
+  duplicate: "Exporting again",
+};
+
+/** What POST /api/exports/{id}/duplicate answers (the create response). */
+type Duplicated = { export_id: string; message: string; deduplicated?: boolean };
 
 /**
  * `onChanged` runs after every action (and shortly after a download starts,
@@ -30,12 +38,24 @@ export function useExportActions({ onChanged, onDeleted }: { onChanged: () => vo
     async (e: ExportItem, action: ExportAction) => {
       setBusy(`${e.id}:${action}`);
       try {
+        if (action === "duplicate") {
+          // "Export again" (SPEC §13.2): a new export; the toast leads to it.
+          const copy = await fetchJson<Duplicated>(`/api/exports/${e.id}/duplicate`, { method: "POST", body: "{}" });
+          toast.show({
+            tone: copy.deduplicated ? "info" : "success",
+            title: copy.deduplicated ? "Already in progress" : DONE.duplicate,
+            message: copy.message,
+            action: { label: "Open the new export", href: `/dashboard/exports/${copy.export_id}` },
+          });
+          return;
+        }
         if (action === "delete") await fetchJson(`/api/exports/${e.id}`, { method: "DELETE" });
         else await fetchJson(`/api/exports/${e.id}/${action}`, { method: "POST", body: "{}" });
         toast.show({ tone: action === "delete" ? "info" : "success", title: DONE[action], message: e.name });
         if (action === "delete") onDeleted?.(e);
       } catch (err) {
-        toast.show({ tone: "error", title: `Could not ${action} "${e.name}"`, message: err instanceof Error ? err.message : undefined });
+        const verb = action === "duplicate" ? "export again" : action;
+        toast.show({ tone: "error", title: `Could not ${verb} "${e.name}"`, message: err instanceof Error ? err.message : undefined });
       } finally {
         setBusy(null);
         onChanged();
@@ -128,6 +148,16 @@ export function ExportActionButtons({
           {name}
         </button>
       )}
+      <button
+        type="button"
+        disabled={disabled}
+        onClick={() => act(item, "duplicate")}
+        className={buttonClass("secondary", size)}
+        data-testid="export-again"
+      >
+        {busy === `${item.id}:duplicate` ? "Starting…" : "Export again"}
+        {name}
+      </button>
       <button
         type="button"
         disabled={disabled}

@@ -63,6 +63,7 @@ const EVENT_TEXT: Record<string, { title: string; dot: string }> = {
   deleted: { title: "Deleted", dot: "bg-red-600" },
   shared: { title: "Shared", dot: "bg-emerald-600" },
   share_revoked: { title: "Share link revoked", dot: "bg-slate-500" },
+  duplicated: { title: "Exported again", dot: "bg-blue-600" },
 };
 
 const VIA_TEXT: Record<string, string> = { dashboard: "from the dashboard", api: "with an API key", share: "through a share link" };
@@ -73,9 +74,17 @@ function eventSummary(e: ExportEvent): string | null {
   switch (e.type) {
     case "created":
       return (
-        [d.format ? `${formatLabel(String(d.format))} export` : null, d.source ? `of a ${d.source}` : null].filter(Boolean).join(" ") ||
-        null
+        [
+          d.format ? `${formatLabel(String(d.format))} export` : null,
+          d.source ? `of a ${d.source}` : null,
+          d.duplicate_of ? "· a copy of an earlier export" : null,
+          d.preset_id ? "· with a preset" : null,
+        ]
+          .filter(Boolean)
+          .join(" ") || null
       );
+    case "duplicated":
+      return "A new export was made with the same settings";
     case "started":
       return typeof d.attempt === "number" ? `Attempt ${d.attempt}` : null;
     case "completed":
@@ -322,6 +331,21 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
               </Field>
               <Field label="Type">{TYPE_LABELS[item.type]}</Field>
               <Field label="Format">{formatLabel(item.format)}</Field>
+              {item.duplicate_of && (
+                <Field label="Copy of">
+                  <Link href={`/dashboard/exports/${item.duplicate_of}`} className="text-blue-800 underline underline-offset-2">
+                    the export it was made again from
+                  </Link>
+                </Field>
+              )}
+              {item.preset_id && (
+                <Field label="Preset">
+                  <Link href="/dashboard/presets" className="text-blue-800 underline underline-offset-2">
+                    made with a preset
+                  </Link>{" "}
+                  <span className="text-slate-600">(its settings were copied; changing the preset does not change this export)</span>
+                </Field>
+              )}
               <Field label="Progress">
                 {item.progress}% · {item.progress_step ?? "—"}
               </Field>

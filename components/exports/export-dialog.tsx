@@ -12,11 +12,22 @@ import useSWR from "swr";
 import { buttonClass, inputClass } from "@/components/ui/button";
 import { Dialog, DialogFooter } from "@/components/ui/dialog";
 import { TimeZoneSelect } from "@/components/ui/time-zone-select";
+import { useToast } from "@/components/ui/toast";
 import { fetcher, fetchJson } from "@/lib/fetcher";
 import { formatNumber, plural } from "@/lib/format";
 import type { ColumnId } from "@/lib/exports/formats/columns";
+import { PresetPicker, SaveAsPreset } from "./preset-controls";
 import type { Catalogue, ExportItem, OptionInfo } from "./types";
-import { exportRequestBody, isCostColumn, overRowLimit, sameColumns, useExportForm, type ExportFormAction } from "./use-export-form";
+import {
+  exportRequestBody,
+  isCostColumn,
+  overRowLimit,
+  presetRequestBody,
+  sameColumns,
+  useExportForm,
+  type ExportFormAction,
+  type PresetChoice,
+} from "./use-export-form";
 
 export type ExportSource = { type: "document" | "project"; id: string; name: string };
 export type ConditionChoice = { id: string; name: string; color?: string | null };
@@ -77,7 +88,7 @@ function newKey(): string {
   return `dash-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
-function OptionField({ option, value, onChange }: { option: OptionInfo; value: unknown; onChange: (v: unknown) => void }) {
+export function OptionField({ option, value, onChange }: { option: OptionInfo; value: unknown; onChange: (v: unknown) => void }) {
   const id = useId();
   const label = OPTION_LABELS[option.key] ?? option.key.replace(/_/g, " ");
   const hintText = OPTION_HINTS[option.key] ?? option.description ?? "";
@@ -464,6 +475,11 @@ function ExportForm({
 }) {
   const ids = useId();
   const [form, dispatch] = useExportForm(catalogue);
+  const toast = useToast();
+  // The user's presets, offered first (SPEC §13.1).
+  const { data: presetList, mutate: mutatePresets } = useSWR<{ presets: PresetChoice[] }>("/api/presets", fetcher, {
+    revalidateOnFocus: false,
+  });
   const inFlight = useRef(false);
   // One key per opening (this form lives as long as the opening), minted when first needed.
   const idempotencyKey = useRef<string | null>(null);
@@ -489,7 +505,7 @@ function ExportForm({
     dispatch({ type: "submit" });
     onSubmittingChange(true);
     try {
-      const body = exportRequestBody(form, chosen.id, { withConditions: offersConditions });
+      const body = presetRequestBody(form) ?? exportRequestBody(form, chosen.id, { withConditions: offersConditions });
       const result = await fetchJson<CreatedExport>(url, {
         method: "POST",
         body: JSON.stringify(body),
@@ -518,6 +534,7 @@ function ExportForm({
       onClose={onClose}
       onSubmit={submit}
     >
+      <PresetPicker presets={presetList?.presets} form={form} formats={catalogue.formats} measurements={measurements} dispatch={dispatch} />
       <fieldset>
         <legend className="text-sm font-semibold">Format</legend>
         <div className="mt-2 grid gap-2 sm:grid-cols-2">
@@ -596,6 +613,16 @@ function ExportForm({
         </fieldset>
       )}
 
+      <SaveAsPreset
+        form={form}
+        format={chosen}
+        onSaved={(preset) => {
+          dispatch({ type: "preset-saved", preset });
+          void mutatePresets((list) => ({ presets: [...(list?.presets ?? []), preset] }), { revalidate: true });
+          toast.show({ tone: "success", title: "Preset saved", message: `“${preset.name}” is now in your presets.` });
+        }}
+      />
+
       <div className="grid gap-3 sm:grid-cols-2">
         <div className="text-sm">
           <label htmlFor={`${ids}-name`} className="block font-medium">
@@ -604,6 +631,7 @@ function ExportForm({
           <input
             id={`${ids}-name`}
             value={form.name}
+            placeholder={form.preset?.nameTemplate ? `From the preset: ${form.preset.nameTemplate}` : undefined}
             maxLength={200}
             onChange={(e) => dispatch({ type: "name", value: e.target.value })}
             className={`mt-1 ${inputClass}`}

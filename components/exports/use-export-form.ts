@@ -27,7 +27,24 @@ export type ExportForm = {
   description: string;
   submitting: boolean;
   error: string | null;
+  /**
+   * The preset the settings came from (SPEC §13.1), with the settings as it
+   * set them: while they are unchanged the request sends `preset_id`.
+   * Absent: no preset.
+   */
+  preset?: AppliedPreset | null;
 };
+
+/** A preset as the dialog uses it (the API's preset object). */
+export type PresetChoice = {
+  id: string;
+  name: string;
+  format: ExportFormat;
+  options: Record<string, unknown>;
+  name_template: string | null;
+};
+
+export type AppliedPreset = { id: string; name: string; nameTemplate: string | null; settings: string };
 
 export type ExportFormAction =
   | { type: "pick"; format: FormatInfo }
@@ -39,6 +56,9 @@ export type ExportFormAction =
   | { type: "columns-reset" }
   | { type: "name"; value: string }
   | { type: "description"; value: string }
+  | { type: "preset"; preset: PresetChoice; format: FormatInfo }
+  | { type: "preset-clear" }
+  | { type: "preset-saved"; preset: PresetChoice }
   | { type: "submit" }
   | { type: "failed"; message: string }
   | { type: "settled" };
@@ -113,8 +133,50 @@ function moveColumn(columns: ColumnId[], id: ColumnId, by: -1 | 1): ColumnId[] {
   return next;
 }
 
+/** The settings a preset holds, in one comparable string: format, options, columns and conditions. */
+export function settingsKey(form: Pick<ExportForm, "format" | "options" | "columns" | "conditionIds">): string {
+  const options = Object.fromEntries(Object.entries(form.options).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return JSON.stringify([form.format, options, form.columns, form.conditionIds]);
+}
+
+/** Whether the form still holds exactly what its preset set. */
+export function presetUnchanged(form: ExportForm): boolean {
+  return Boolean(form.preset && form.preset.settings === settingsKey(form));
+}
+
+/** A preset's settings in the form: its format's defaults under its options; its columns, or the format's default ones. */
+function applyPreset(state: ExportForm, preset: PresetChoice, format: FormatInfo): ExportForm {
+  const { columns, condition_ids: conditionIds, ...rest } = preset.options;
+  const options = { ...defaultsFor(format), ...rest };
+  const next: ExportForm = {
+    ...state,
+    format: format.id,
+    options,
+    columns: takesColumns(format)
+      ? Array.isArray(columns)
+        ? (columns as ColumnId[])
+        : startingColumns(format, state.defaultColumns, options.include_costs)
+      : null,
+    conditionIds: Array.isArray(conditionIds) && conditionIds.length > 0 ? (conditionIds as string[]) : null,
+    // A template names the export on the server; the field stays free for a name of the user's own.
+    name: preset.name_template ? "" : state.name,
+    error: null,
+  };
+  return { ...next, preset: { id: preset.id, name: preset.name, nameTemplate: preset.name_template, settings: settingsKey(next) } };
+}
+
 export function exportFormReducer(state: ExportForm, action: ExportFormAction): ExportForm {
   switch (action.type) {
+    case "preset":
+      return applyPreset(state, action.preset, action.format);
+    case "preset-clear":
+      return { ...state, preset: null };
+    case "preset-saved": {
+      // The current settings are now that preset's; a choice of conditions is not saved (a preset serves every source).
+      const saved = Array.isArray(action.preset.options.condition_ids) ? state : { ...state, conditionIds: null };
+      const { id, name, name_template: nameTemplate } = action.preset;
+      return { ...state, preset: { id, name, nameTemplate, settings: settingsKey(saved) } };
+    }
     case "pick": {
       // Each format starts from its own default columns (they differ: Excel has no Condition column).
       const options = carryOptions(state.options, action.format);
@@ -182,6 +244,12 @@ export function exportRequestBody(form: ExportForm, format: ExportFormat, { with
     name: form.name.trim() || undefined,
     description: form.description.trim() || undefined,
   };
+}
+
+/** The POST body while the settings are an unchanged preset's: the preset itself, so the export records it (SPEC §13.1); else null. */
+export function presetRequestBody(form: ExportForm) {
+  if (!form.preset || !presetUnchanged(form)) return null;
+  return { preset_id: form.preset.id, name: form.name.trim() || undefined, description: form.description.trim() || undefined };
 }
 
 export function useExportForm(catalogue: Catalogue) {

@@ -2,7 +2,7 @@
 import { createExport, type CreateResult, type SourceRef } from "@/lib/exports/services";
 import { CreateExportRequestSchema, type CreateExportRequest } from "@/lib/exports/schemas";
 import type { RequestMeta } from "@/lib/exports/events";
-import { resolveCreateRequest } from "@/lib/presets";
+import { resolveCreateRequest } from "@/lib/presets/services";
 import { json } from "./handler";
 import { parseIdempotencyKey, readJson } from "./request";
 

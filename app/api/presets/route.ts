@@ -1,6 +1,6 @@
 import { json, withAuth } from "@/lib/api/handler";
 import { readJson } from "@/lib/api/request";
-import { createPreset, listPresets } from "@/lib/presets";
+import { createPreset, listPresets } from "@/lib/presets/services";
 import { CreatePresetBodySchema } from "@/lib/presets/schemas";
 
 // GET /api/presets – the caller's saved export settings, by name

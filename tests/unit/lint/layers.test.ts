@@ -45,4 +45,15 @@ describe("layer rules", () => {
     expect(await restrictedIn(file, 'import { createShare } from "@/lib/shares/manage";\nexport const x = createShare;\n')).toHaveLength(1);
     expect(await restrictedIn(file, 'import { SHARE_STATES } from "@/lib/shares/model";\nexport const x = SHARE_STATES;\n')).toEqual([]);
   });
+
+  it("a client component may use the preset name templates, not the presets services", async () => {
+    const file = "components/presets/preset-form.tsx";
+    const template = 'import { unknownPlaceholders } from "@/lib/presets/template";\nexport const x = unknownPlaceholders;\n';
+    expect(await restrictedIn(file, template)).toEqual([]);
+    for (const from of ["@/lib/presets", "@/lib/presets/services", "@/lib/presets/services/read"]) {
+      const code = `import { listPresets } from "${from}";\nexport const x = listPresets;\n`;
+      expect(await restrictedIn(file, code), from).toHaveLength(1);
+    }
+    expect(await restrictedIn(file, 'import type { ResolvedPreset } from "@/lib/presets";\nexport type X = ResolvedPreset;\n')).toEqual([]);
+  });
 });

@@ -1,6 +1,6 @@
 import { json, withAuth } from "@/lib/api/handler";
 import { readJson } from "@/lib/api/request";
-import { deletePreset, getPreset, updatePreset } from "@/lib/presets";
+import { deletePreset, getPreset, updatePreset } from "@/lib/presets/services";
 import { PatchPresetBodySchema } from "@/lib/presets/schemas";
 
 // GET /api/presets/{id} – one preset
