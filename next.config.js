@@ -1,7 +1,7 @@
 import { PHASE_DEVELOPMENT_SERVER } from "next/constants.js";
 
 /**
- * Security headers for every page (signed storage downloads set their own):
+ * Security headers for every page (signed storage downloads and share links set their own):
  * a CSP without 'unsafe-eval' outside `next dev` (React's dev tooling needs
  * it), no framing, no MIME sniffing, a strict referrer policy.
  */
@@ -36,7 +36,8 @@ export default function config(phase) {
     serverExternalPackages: ["@electric-sql/pglite", "pdfkit", "postgres"],
     poweredByHeader: false,
     async headers() {
-      return [{ source: "/((?!api/storage/).*)", headers: securityHeaders(phase === PHASE_DEVELOPMENT_SERVER) }];
+      // Share links (/s/*) send their own, stricter set (lib/api/share-page.ts): no referrer at all, no scripts.
+      return [{ source: "/((?!api/storage/|s/).*)", headers: securityHeaders(phase === PHASE_DEVELOPMENT_SERVER) }];
     },
   };
 }

@@ -70,7 +70,9 @@ describe("GET /api/exports/stats", () => {
       });
     }
     expect(s.totals).toEqual({ created: 0, completed: 0, failed: 0, downloads: 0 });
-    expect(s.downloads_by_format).toEqual({ csv: 0, excel: 0, pdf: 0, json: 0, ost: 0 });
+    // Every format is listed (the five of SPEC §1, and any format added since), all zero.
+    expect(s.downloads_by_format).toMatchObject({ csv: 0, excel: 0, pdf: 0, json: 0, ost: 0 });
+    expect(Object.values(s.downloads_by_format).every((n) => n === 0)).toBe(true);
     expect(s.downloads_by_channel).toEqual({ dashboard: 0, api: 0, share: 0 });
     expect(s.top_exports).toEqual([]);
   });
@@ -129,7 +131,8 @@ describe("GET /api/exports/stats", () => {
     const s = await stats(user);
     expect(s.totals).toMatchObject({ created: 2, completed: 2, downloads: 5 });
     expect(s.downloads_by_channel).toEqual({ dashboard: 1, api: 2, share: 1 });
-    expect(s.downloads_by_format).toEqual({ csv: 3, excel: 0, pdf: 0, json: 2, ost: 0 });
+    expect(s.downloads_by_format).toMatchObject({ csv: 3, excel: 0, pdf: 0, json: 2, ost: 0 });
+    expect(Object.values(s.downloads_by_format).reduce((a, b) => a + b, 0)).toBe(5);
     const today = s.days[s.days.length - 1];
     expect(today).toMatchObject({ date: utcToday(), downloads: 5, downloads_by_channel: { dashboard: 1, api: 2, share: 1 } });
     expect(s.top_exports).toEqual([

@@ -247,6 +247,23 @@ describe("the public page and download", () => {
     });
   });
 
+  it("a HEAD request of the download (a link preview) is 405 and counts nothing", async () => {
+    const user = await createTestUser();
+    const { exp } = await jobs.completedExport(user);
+    const link = await share(user, exp.id);
+    // Called directly: HEAD is not part of the documented API.
+    const route = await import("@/app/s/[token]/download/route");
+    const req = new Request(`http://localhost:3000/s/${link.token}/download`, {
+      method: "HEAD",
+      headers: { "x-forwarded-for": nextClientIp() },
+    });
+    const res = await route.HEAD(req, { params: Promise.resolve({ token: link.token }) });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("GET");
+    expect(res.headers.get("location")).toBeNull();
+    expect((await listShares(user, exp.id))[0].download_count).toBe(0);
+  });
+
   it("unknown tokens are a 404 page, whatever their shape", async () => {
     for (const token of ["AAAAAAAAAAAAAAAAAAAAAA", "nope", "x".repeat(500), "%E2%9C%93"]) {
       const res = await page(token);

@@ -6,3 +6,6 @@ export const GET = withSharePage(async ({ token, meta }) => {
   const link = await downloadShare({ token, meta });
   return new Response(null, { status: 302, headers: { Location: link.url } });
 });
+
+// HEAD /s/{token}/download – refused: Next.js would otherwise answer HEAD with GET, counting a download for a link preview
+export const HEAD = withSharePage(async () => new Response(null, { status: 405, headers: { Allow: "GET" } }));
