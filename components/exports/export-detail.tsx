@@ -22,6 +22,7 @@ import { SharePanel } from "./share-panel";
 import { ProgressBar, StatusPill } from "./status-badge";
 import { TYPE_LABELS, formatLabel, type ExportEvent, type ExportItem } from "./types";
 import { useExportStatusToasts } from "./use-export-status-toasts";
+import { ScheduleLink } from "@/components/schedules/schedule-link";
 
 const POLL_MS = 2000;
 
@@ -344,6 +345,12 @@ export function ExportDetail({ id, sourceName }: { id: string; sourceName: strin
                     made with a preset
                   </Link>{" "}
                   <span className="text-slate-600">(its settings were copied; changing the preset does not change this export)</span>
+                </Field>
+              )}
+              {item.schedule_id && (
+                <Field label="Schedule">
+                  <ScheduleLink scheduleId={item.schedule_id} slot={item.schedule_slot} className="text-blue-800" />
+                  {item.schedule_slot && <span className="text-slate-600"> · the run of {formatExact(item.schedule_slot)}</span>}
                 </Field>
               )}
               <Field label="Progress">

@@ -11,6 +11,7 @@ import { useEffect, useId, useMemo, useRef, useState } from "react";
 import useSWR from "swr";
 import { buttonClass, inputClass } from "@/components/ui/button";
 import { Dialog, DialogFooter } from "@/components/ui/dialog";
+import { RepeatExport } from "@/components/schedules/repeat-export";
 import { TimeZoneSelect } from "@/components/ui/time-zone-select";
 import { useToast } from "@/components/ui/toast";
 import { fetcher, fetchJson } from "@/lib/fetcher";
@@ -621,6 +622,14 @@ function ExportForm({
           void mutatePresets((list) => ({ presets: [...(list?.presets ?? []), preset] }), { revalidate: true });
           toast.show({ tone: "success", title: "Preset saved", message: `“${preset.name}” is now in your presets.` });
         }}
+      />
+
+      <RepeatExport
+        source={catalogue.source}
+        name={form.name || catalogue.suggested_name}
+        settings={() =>
+          chosen ? (presetRequestBody(form) ?? exportRequestBody(form, chosen.id, { withConditions: offersConditions })) : null
+        }
       />
 
       <div className="grid gap-3 sm:grid-cols-2">

@@ -11,6 +11,7 @@ import { isActive } from "@/lib/exports/model";
 import { ExportActionButtons, type ExportAction } from "./export-actions";
 import { StatusBadge } from "./status-badge";
 import { formatLabel, type ExportItem } from "./types";
+import { ScheduleLink } from "@/components/schedules/schedule-link";
 
 type Actions = { act: (e: ExportItem, action: ExportAction) => void; busy: string | null };
 
@@ -138,6 +139,11 @@ function Source({ item, sources }: { item: ExportItem; sources: Record<string, s
       <Link href={href} className="text-slate-700 underline decoration-slate-400 underline-offset-2 hover:text-blue-800">
         {sources[id] ?? (doc ? "document" : "project")}
       </Link>
+      {item.schedule_id && (
+        <>
+          {" · "}Schedule: <ScheduleLink scheduleId={item.schedule_id} />
+        </>
+      )}
     </span>
   );
 }
