@@ -29,6 +29,9 @@ const SERVER_MODULES = {
     // Share states and labels are plain constants the dashboard shows.
     "!@/lib/shares/model",
     "@/lib/rate-limits",
+    "@/lib/webhooks/*",
+    // Webhook events, their labels and the retry schedule are plain constants the dashboard shows.
+    "!@/lib/webhooks/model",
     "@/lib/schedules/services",
     "@/lib/schedules/services/*",
     "@/lib/schedules/tick",
@@ -46,7 +49,10 @@ const SERVER_MODULES = {
 };
 
 /** Exact module names (a group pattern for one would also cover the plain modules under it, such as lib/presets/template). */
-const SERVER_PATHS = [{ name: "@/lib/presets", allowTypeImports: true, message: SERVER_MODULES.message }];
+const SERVER_PATHS = [
+  { name: "@/lib/presets", allowTypeImports: true, message: SERVER_MODULES.message },
+  { name: "@/lib/webhooks", allowTypeImports: true, message: SERVER_MODULES.message },
+];
 
 const config = [
   ...nextCoreWebVitals,
@@ -77,6 +83,7 @@ const config = [
       "lib/shares/**/*.ts",
       "lib/rate-limits.ts",
       "lib/schedules/**/*.ts",
+      "lib/webhooks/**/*.ts",
       "lib/presets/**/*.ts",
       "lib/auth/**/*.ts",
       "inngest/**/*.ts",

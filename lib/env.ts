@@ -72,6 +72,11 @@ const EnvSchema = z.object({
   PDF_MAX_ROWS: int(250_000, 1, 10_000_000),
   /** Most takeoff map pages one PDF may draw (option `takeoff_maps`, SPEC §12.4); more is refused at creation with a 422. */
   PDF_MAX_MAP_PAGES: int(500, 1, 100_000),
+  /**
+   * Production mode (DATABASE_URL set) only: let webhooks reach loopback and private addresses
+   * (10/8, 172.16/12, 192.168/16, fc00::/7, 100.64/10). Link-local and cloud metadata addresses stay refused (SPEC §14.1).
+   */
+  WEBHOOKS_ALLOW_PRIVATE: bool.default(false),
 
   /**
    * Test-only fault switch (POST /api/test/faults). Honoured only in the

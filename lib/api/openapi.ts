@@ -14,6 +14,7 @@ import { CreateShareBodySchema, ShareCreatedSchema, ShareListSchema } from "@/li
 import { DownloadStatsSchema, StatsQuerySchema } from "@/lib/exports/stats-schemas";
 import { ProjectImportSchema } from "@/lib/takeoff/schemas";
 import { SCHEDULE_OPERATIONS } from "./schedule-schemas";
+import { WEBHOOK_OPERATIONS } from "./webhook-schemas";
 import {
   ApiKeyCreatedSchema,
   ApiKeyListSchema,
@@ -415,6 +416,7 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
     },
   },
   ...SCHEDULE_OPERATIONS,
+  ...WEBHOOK_OPERATIONS,
   "/api/health": {
     get: {
       summary: "Liveness, Node.js version, and mode and reachability of database, storage, auth and runner; 503 names the failing parts",

@@ -10,6 +10,7 @@ import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "@/db";
 import { exports, type ExportRow, type ExportStatus } from "@/db/schema";
 import { recordExportOutcome } from "@/lib/schedules/pause";
+import { emitExportStatusEvent, notifyWebhooks } from "@/lib/webhooks/outbox";
 import { recordEvent, type EventInput } from "./events";
 
 export type TransitionEvent = Omit<EventInput, "exportId" | "userId"> & { userId?: string };
@@ -42,12 +43,17 @@ export async function transition(db: Db | Tx, id: string, t: Transition): Promis
     if (!row) return null;
     const event = typeof t.event === "function" ? t.event(row) : t.event;
     await recordEvent(tx, { ...event, exportId: id, userId: event.userId ?? row.userId });
+    // Webhooks (SPEC §14.1): the outbox messages of this change, in this transaction; sent after the commit.
+    messageIds = await emitExportStatusEvent(tx, row, t.to);
     // A scheduled export's end counts for its schedule (failures in a row pause it, SPEC §13.3), in this transaction.
     if (row.scheduleId && (t.to === "completed" || t.to === "failed")) await recordExportOutcome(tx, row);
     return row;
   };
+  let messageIds: string[] = [];
   // A Tx is already inside a transaction; a Db gets one of its own.
-  return isTx(db) ? run(db) : (db as Db).transaction((tx) => run(tx));
+  const row = await (isTx(db) ? run(db) : (db as Db).transaction((tx) => run(tx)));
+  notifyWebhooks(messageIds);
+  return row;
 }
 
 function isTx(db: Db | Tx): db is Tx {

@@ -11,6 +11,7 @@ import { getDb } from "@/db";
 import { exports } from "@/db/schema";
 import { env, isEmbedded, modes } from "@/lib/env";
 import { logger } from "@/lib/logger";
+import { getWebhookDispatcher } from "@/lib/webhooks/dispatcher";
 import { ExportCancelledError } from "./formats/types";
 import { cleanupExpired, runExport, sweepStalled } from "./pipeline";
 
@@ -57,6 +58,8 @@ export class InlineRunner implements ExportRunner {
         setInterval(() => void this.tickSchedules(), SCHEDULE_TICK_MS),
       );
       for (const t of this.timers) t.unref();
+      // Webhook deliveries (SPEC §14.1): messages written before a restart are sent now, new ones as they come.
+      getWebhookDispatcher().start();
       void cleanupExpired().catch((err) => logger.error("cleanup failed", { error: err }));
       // At start-up too: a slot missed while the server was down runs now (the latest one only).
       void this.tickSchedules();
@@ -219,6 +222,7 @@ export class InlineRunner implements ExportRunner {
     const running = [...this.running.values()];
     for (const r of running) r.abort.abort();
     await Promise.allSettled(running.map((r) => r.done));
+    await getWebhookDispatcher().stop();
     await this.ticking;
     await this.startPromise?.catch(() => {});
   }

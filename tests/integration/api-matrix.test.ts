@@ -8,6 +8,7 @@ import { OPERATIONS } from "@/lib/api/openapi";
 import type { ExportRunner } from "@/lib/exports/runner";
 import { specExampleProject } from "../fixtures/spec-example";
 import { callRoute, createTestProject, createTestUser, waitForExport, type TestUser } from "../helpers/app";
+import { WebhookReceiver } from "../helpers/webhook-receiver";
 
 type Fixture = {
   projectId: string;
@@ -25,6 +26,9 @@ type Fixture = {
   disposablePresetId: string;
   scheduleId: string;
   disposableScheduleId: string;
+  webhookId: string;
+  disposableWebhookId: string;
+  deliveryId: string;
 };
 
 type Case = {
@@ -201,7 +205,72 @@ const CASES: Case[] = [
   { method: "POST", path: "/api/schedules/{id}/run", build: (f) => `/api/schedules/${f.scheduleId}/run`, ok: 202, owned: true },
   { method: "POST", path: "/api/schedules/{id}/pause", build: (f) => `/api/schedules/${f.scheduleId}/pause`, ok: 200, owned: true },
   { method: "POST", path: "/api/schedules/{id}/resume", build: (f) => `/api/schedules/${f.scheduleId}/resume`, ok: 200, owned: true },
+  { method: "GET", path: "/api/webhooks", build: () => "/api/webhooks", ok: 200, owned: false },
+  {
+    method: "POST",
+    path: "/api/webhooks",
+    build: () => "/api/webhooks",
+    body: () => ({ url: webhookReceiver.url, events: ["export.completed"] }),
+    ok: 201,
+    owned: false,
+  },
+  { method: "GET", path: "/api/webhooks/{id}", build: (f) => `/api/webhooks/${f.webhookId}`, ok: 200, owned: true },
+  {
+    method: "PATCH",
+    path: "/api/webhooks/{id}",
+    build: (f) => `/api/webhooks/${f.webhookId}`,
+    body: () => ({ description: `changed ${Math.random()}` }),
+    ok: 200,
+    owned: true,
+  },
+  {
+    method: "DELETE",
+    path: "/api/webhooks/{id}",
+    build: (f) => `/api/webhooks/${f.disposableWebhookId}`,
+    ok: 204,
+    owned: true,
+    destructive: true,
+  },
+  { method: "POST", path: "/api/webhooks/{id}/test", build: (f) => `/api/webhooks/${f.webhookId}/test`, ok: 202, owned: true },
+  {
+    method: "POST",
+    path: "/api/webhooks/{id}/rotate-secret",
+    build: (f) => `/api/webhooks/${f.webhookId}/rotate-secret`,
+    ok: 200,
+    owned: true,
+  },
+  {
+    method: "GET",
+    path: "/api/webhooks/{id}/deliveries",
+    build: (f) => `/api/webhooks/${f.webhookId}/deliveries?limit=5`,
+    ok: 200,
+    owned: true,
+  },
+  {
+    method: "POST",
+    path: "/api/webhooks/{id}/deliveries/{deliveryId}/retry",
+    build: (f) => `/api/webhooks/${f.webhookId}/deliveries/${f.deliveryId}/retry`,
+    ok: 202,
+    owned: true,
+  },
 ];
+
+/** Where the matrix's webhooks deliver. */
+let webhookReceiver: WebhookReceiver;
+
+/** A webhook of `user` with one delivery attempt in its log. */
+async function webhookWithDelivery(user: TestUser) {
+  const hook = await (
+    await callRoute("POST", "/api/webhooks", { as: user, body: { url: webhookReceiver.url, events: ["export.failed"] } })
+  ).json();
+  await callRoute("POST", `/api/webhooks/${hook.id}/test`, { as: user });
+  for (let i = 0; i < 400; i++) {
+    const { deliveries } = await (await callRoute("GET", `/api/webhooks/${hook.id}/deliveries`, { as: user })).json();
+    if (deliveries.length) return { webhookId: hook.id as string, deliveryId: deliveries[0].id as string };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the test delivery was never attempted");
+}
 
 function weeklySchedule(documentId: string) {
   return {
@@ -248,6 +317,10 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
     ).json();
     const schedule = await (await callRoute("POST", "/api/schedules", { as: user, body: weeklySchedule(documentId) })).json();
     const disposableSchedule = await (await callRoute("POST", "/api/schedules", { as: user, body: weeklySchedule(documentId) })).json();
+    const webhook = await webhookWithDelivery(user);
+    const disposableWebhook = await (
+      await callRoute("POST", "/api/webhooks", { as: user, body: { url: webhookReceiver.url, events: ["export.expired"] } })
+    ).json();
     return {
       projectId: project.id,
       documentId,
@@ -264,6 +337,8 @@ async function makeFixture(user: TestUser): Promise<Fixture> {
       disposablePresetId: disposablePreset.id,
       scheduleId: schedule.id,
       disposableScheduleId: disposableSchedule.id,
+      ...webhook,
+      disposableWebhookId: disposableWebhook.id,
     };
   } finally {
     runnerSlot.__takeoffRunner = realRunner;
@@ -275,6 +350,7 @@ let stranger: TestUser;
 let fixtures: { session: Fixture; apiKey: Fixture };
 
 beforeAll(async () => {
+  webhookReceiver = await new WebhookReceiver().start();
   owner = await createTestUser();
   stranger = await createTestUser();
   fixtures = { session: await makeFixture(owner), apiKey: await makeFixture(owner) };
@@ -283,6 +359,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const { drainRunner } = await import("../helpers/app");
   await drainRunner();
+  await webhookReceiver.stop();
 });
 
 describe("authorisation matrix", () => {

@@ -28,7 +28,7 @@ describe("/api/inngest in dev mode (INNGEST_DEV=1)", () => {
 
     expect(res.status).toBe(200);
     // generate-export counts twice: its onFailure handler is a function of its own
-    expect(await res.json()).toMatchObject({ mode: "dev", function_count: 5 });
+    expect(await res.json()).toMatchObject({ mode: "dev", function_count: 7 });
   });
 
   it("lists the functions with their triggers, per-user concurrency, cancellation and retries (in-band sync)", async () => {
@@ -42,9 +42,11 @@ describe("/api/inngest in dev mode (INNGEST_DEV=1)", () => {
     const byId = Object.fromEntries(body.functions.map((f) => [f.id, f]));
     expect(Object.keys(byId).sort()).toEqual([
       "takeoff-exports-cleanup-expired-exports",
+      "takeoff-exports-deliver-webhooks",
       "takeoff-exports-generate-export",
       "takeoff-exports-generate-export-failure",
       "takeoff-exports-sweep-stalled-exports",
+      "takeoff-exports-sweep-webhooks",
       "takeoff-exports-tick-schedules",
     ]);
     expect(byId["takeoff-exports-generate-export"]).toMatchObject({
@@ -58,6 +60,11 @@ describe("/api/inngest in dev mode (INNGEST_DEV=1)", () => {
     expect(byId["takeoff-exports-cleanup-expired-exports"].triggers).toEqual([{ cron: "0 * * * *" }]);
     expect(byId["takeoff-exports-sweep-stalled-exports"].triggers).toEqual([{ cron: "* * * * *" }]);
     expect(byId["takeoff-exports-tick-schedules"].triggers).toEqual([{ cron: "* * * * *" }]);
+    expect(byId["takeoff-exports-deliver-webhooks"]).toMatchObject({
+      triggers: [{ event: "webhooks/messages.due" }],
+      batchEvents: { maxSize: 100, timeout: "1s" },
+    });
+    expect(byId["takeoff-exports-sweep-webhooks"].triggers).toEqual([{ cron: "* * * * *" }]);
   });
 });
 
