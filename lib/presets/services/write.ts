@@ -31,7 +31,8 @@ async function assertNameFree(db: Db | Tx, userId: string, name: string, exceptI
     .where(
       and(
         eq(exportPresets.userId, userId),
-        eq(sql`lower(${exportPresets.name})`, name.toLowerCase()),
+        // PostgreSQL's lower() on both sides: the same folding as the unique index.
+        sql`lower(${exportPresets.name}) = lower(${name})`,
         exceptId ? ne(exportPresets.id, exceptId) : undefined,
       ),
     );
