@@ -14,6 +14,7 @@ const LINKS = [
   { href: "/dashboard/presets", label: "Presets" },
   { href: "/dashboard/schedules", label: "Schedules" },
   { href: "/dashboard/settings/api-keys", label: "API keys" },
+  { href: "/dashboard/settings/webhooks", label: "Webhooks" },
 ];
 
 function isCurrent(pathname: string, href: string) {
