@@ -20,8 +20,8 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES } from "../lib/exports/model";
-import type { ErrorKind, ExportEventType, ExportFormat, ExportStatus, ExportType } from "../lib/exports/model";
+import { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, STORED_FORMATS } from "../lib/exports/model";
+import type { ErrorKind, ExportEventType, ExportFormat, ExportStatus, ExportType, StoredFormat } from "../lib/exports/model";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => ts("created_at").notNull().defaultNow();
@@ -256,7 +256,8 @@ export const measurements = pgTable(
 // ---------------------------------------------------------------------------
 
 // The lists live in lib/exports/model.ts, which the dashboard imports too.
-export const exportFormat = pgEnum("export_format", EXPORT_FORMATS);
+// `zip` is a bundle's (SPEC §14.3); presets and schedules keep to the renderable formats.
+export const exportFormat = pgEnum("export_format", STORED_FORMATS);
 export const exportType = pgEnum("export_type", EXPORT_TYPES);
 export const exportStatus = pgEnum("export_status", EXPORT_STATUSES);
 export const errorKind = pgEnum("error_kind", ERROR_KINDS);
@@ -395,7 +396,7 @@ export const exportPresets = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     description: text("description"),
-    format: exportFormat("format").notNull(),
+    format: exportFormat("format").notNull().$type<ExportFormat>(),
     options: jsonb("options").notNull().$type<Record<string, unknown>>().default({}),
     nameTemplate: text("name_template"),
     createdAt: createdAt(),
@@ -417,7 +418,7 @@ export const exportSchedules = pgTable(
     sourceId: uuid("source_id").notNull(),
     // A preset in use cannot be deleted (409 naming the schedules): no cascade.
     presetId: uuid("preset_id").references(() => exportPresets.id),
-    format: exportFormat("format"),
+    format: exportFormat("format").$type<ExportFormat>(),
     options: jsonb("options").$type<Record<string, unknown>>(),
     cadence: jsonb("cadence").notNull().$type<Record<string, unknown>>(),
     timezone: text("timezone").notNull().default("UTC"),
@@ -610,5 +611,5 @@ export type ExportShareRow = typeof exportShares.$inferSelect;
 export type WebhookEndpointRow = typeof webhookEndpoints.$inferSelect;
 export type WebhookMessageRow = typeof webhookMessages.$inferSelect;
 export type WebhookDeliveryRow = typeof webhookDeliveries.$inferSelect;
-export { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES };
-export type { ErrorKind, ExportEventType, ExportFormat, ExportStatus, ExportType };
+export { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, STORED_FORMATS };
+export type { ErrorKind, ExportEventType, ExportFormat, ExportStatus, ExportType, StoredFormat };

@@ -5,7 +5,7 @@
  * although CSV writes no cost column unless cost columns were chosen
  * (SPEC §6.1, §12.2). Pure, for the tests.
  */
-import type { ExportFormat } from "@/lib/exports/model";
+import type { ExportFormat, StoredFormat } from "@/lib/exports/model";
 
 /** SPEC §12.2: the `columns` ids that show costs. */
 export const COST_COLUMN_IDS: readonly string[] = ["unit_cost", "extended_cost"];
@@ -26,7 +26,9 @@ export function optionApplies(format: ExportFormat, key: string, options: Option
 }
 
 /** The options to list for an export, in their stored order. */
-export function shownOptions(format: ExportFormat, options: Options | null | undefined): [string, unknown][] {
+export function shownOptions(format: StoredFormat, options: Options | null | undefined): [string, unknown][] {
+  // A bundle's options are its parts (SPEC §14.3), which its details list apart.
+  if (format === "zip") return [];
   const all = options ?? {};
   return Object.entries(all).filter(([key]) => optionApplies(format, key, all));
 }

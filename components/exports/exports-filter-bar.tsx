@@ -2,7 +2,7 @@
 /** The exports list's filters: search by name, status, format and type, and Clear filters when any applies. */
 import { useEffect, useState } from "react";
 import { buttonClass, inputClass } from "@/components/ui/button";
-import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES } from "@/lib/exports/model";
+import { EXPORT_STATUSES, EXPORT_TYPES, STORED_FORMATS } from "@/lib/exports/model";
 import type { ExportFilters } from "./query";
 import { FORMAT_LABELS, STATUS_LABELS, TYPE_LABELS } from "./types";
 
@@ -34,7 +34,7 @@ export function ExportsFilterBar({ filters, canClear, onChange, onClear }: Props
           id="filter-format"
           label="Format"
           value={filters.format}
-          options={EXPORT_FORMATS}
+          options={STORED_FORMATS}
           labels={FORMAT_LABELS}
           onChange={(format) => onChange({ format })}
         />

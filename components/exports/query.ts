@@ -3,13 +3,13 @@
  * and the API key SWR fetches it under. Used by the page on the server, to
  * render the first page, and by the table in the browser.
  */
-import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, type ExportFormat, type ExportStatus, type ExportType } from "@/lib/exports/model";
+import { EXPORT_STATUSES, EXPORT_TYPES, STORED_FORMATS, type ExportStatus, type ExportType, type StoredFormat } from "@/lib/exports/model";
 
 export const PAGE_SIZE = 20;
 
 export type ExportFilters = {
   status?: ExportStatus;
-  format?: ExportFormat;
+  format?: StoredFormat;
   type?: ExportType;
   q?: string;
   cursor?: string;
@@ -33,7 +33,7 @@ export function parseFilters(source: ParamSource): ExportFilters {
   const cursor = read(source, "cursor");
   return {
     status: oneOf(read(source, "status"), EXPORT_STATUSES),
-    format: oneOf(read(source, "format") === "xlsx" ? "excel" : read(source, "format"), EXPORT_FORMATS),
+    format: oneOf(read(source, "format") === "xlsx" ? "excel" : read(source, "format"), STORED_FORMATS),
     type: oneOf(read(source, "type"), EXPORT_TYPES),
     q: q || undefined,
     cursor: cursor && cursor.length <= 200 ? cursor : undefined,

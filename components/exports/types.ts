@@ -35,6 +35,7 @@ export const STATUS_LABELS: Record<ExportStatus, string> = {
 export const TYPE_LABELS: Record<ExportType, string> = {
   document_export: "Document",
   project_export: "Project",
+  bulk_export: "Bundle",
 };
 
 export function formatLabel(format: string): string {

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { ListQuerySchema } from "@/lib/exports/schemas";
 import { CreateExportRequestSchema, GenericCreateExportBodySchema, PatchExportBodySchema } from "@/lib/exports/schemas";
+import { BundleCreateBodySchema } from "@/lib/exports/bundles/schemas";
 import { CreatePresetBodySchema, PatchPresetBodySchema } from "@/lib/presets/schemas";
 import { PresetListSchema, PresetSchema } from "./preset-schemas";
 import { CreateApiKeySchema } from "@/lib/auth/api-keys";
@@ -116,9 +117,9 @@ export const OPERATIONS: Record<string, Partial<Record<Method, Operation>>> = {
       responses: { 200: { description: "A page of exports", schema: ExportListSchema }, 401: E[401], 422: E[422] },
     },
     post: {
-      summary: "Start an export of a document or project (generic)",
+      summary: "Start an export of a document or project (generic), or a bundle of documents × formats as one .zip (SPEC §14.3)",
       tag: "Exports",
-      body: GenericCreateExportBodySchema,
+      body: z.union([GenericCreateExportBodySchema, BundleCreateBodySchema]),
       idempotencyKey: true,
       responses: createResponses,
     },

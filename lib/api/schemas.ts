@@ -4,7 +4,15 @@
  * schemas, generate the OpenAPI document (lib/api/openapi.ts).
  */
 import { z } from "zod";
-import { ERROR_KINDS, EXPORT_EVENT_TYPES, EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, MEASUREMENT_TYPES } from "@/db/schema";
+import {
+  ERROR_KINDS,
+  EXPORT_EVENT_TYPES,
+  EXPORT_FORMATS,
+  EXPORT_STATUSES,
+  EXPORT_TYPES,
+  MEASUREMENT_TYPES,
+  STORED_FORMATS,
+} from "@/db/schema";
 import { COLUMN_FORMATS, COLUMN_IDS } from "@/lib/exports/formats/columns";
 import { ERROR_STATUS } from "./errors";
 
@@ -42,8 +50,10 @@ export const ExportSchema = z
     description: nullable(z.string()),
     project_id: Uuid,
     document_id: nullable(Uuid),
-    format: z.enum(EXPORT_FORMATS),
-    options: z.record(z.string(), z.unknown()),
+    format: z.enum(STORED_FORMATS).meta({ description: "`zip` for a bundle (type `bulk_export`, SPEC §14.3)." }),
+    options: z
+      .record(z.string(), z.unknown())
+      .meta({ description: "Normalised options; a bundle's are `{bundle: {document_ids, formats, options: {<format>: {…}}}}`." }),
     status: z.enum(EXPORT_STATUSES),
     progress: z.number().int().min(0).max(100),
     progress_step: nullable(z.string()),

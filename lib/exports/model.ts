@@ -5,8 +5,13 @@
  * this one copy.
  */
 
+/** The formats a document or project can be rendered in (one renderer each). */
 export const EXPORT_FORMATS = ["csv", "excel", "pdf", "json", "ost"] as const;
-export const EXPORT_TYPES = ["document_export", "project_export"] as const;
+/** SPEC §14.3: a bundle's format, a .zip of rendered files; never offered for one document or project. */
+export const BUNDLE_FORMAT = "zip" as const;
+/** Every format an export row can have: the renderable ones and the bundle's. */
+export const STORED_FORMATS = [...EXPORT_FORMATS, BUNDLE_FORMAT] as const;
+export const EXPORT_TYPES = ["document_export", "project_export", "bulk_export"] as const;
 export const EXPORT_STATUSES = ["pending", "processing", "completed", "failed", "cancelled", "expired"] as const;
 export const ERROR_KINDS = ["user", "system", "timeout"] as const;
 export const EXPORT_EVENT_TYPES = [
@@ -35,13 +40,21 @@ export const DOWNLOAD_CHANNELS = ["dashboard", "api", "share"] as const;
 export type DownloadChannel = (typeof DOWNLOAD_CHANNELS)[number];
 
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export type StoredFormat = (typeof STORED_FORMATS)[number];
 export type ExportType = (typeof EXPORT_TYPES)[number];
 export type ExportStatus = (typeof EXPORT_STATUSES)[number];
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 export type ExportEventType = (typeof EXPORT_EVENT_TYPES)[number];
 
 /** The formats' names for people (the dashboard, the 202 message, the catalogue). */
-export const FORMAT_LABELS: Record<ExportFormat, string> = { csv: "CSV", excel: "Excel", pdf: "PDF", json: "JSON", ost: "OST XML" };
+export const FORMAT_LABELS: Record<StoredFormat, string> = {
+  csv: "CSV",
+  excel: "Excel",
+  pdf: "PDF",
+  json: "JSON",
+  ost: "OST XML",
+  zip: "ZIP",
+};
 
 /** Queued or running: a job owns the export; it can be cancelled, and counts against the active limit. */
 export const ACTIVE_STATUSES = ["pending", "processing"] as const satisfies readonly ExportStatus[];

@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { validationError } from "@/lib/errors";
 import { COLUMN_IDS, COST_COLUMNS, type ColumnId } from "./formats/columns";
-import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, type ExportFormat } from "./model";
+import { EXPORT_FORMATS, EXPORT_STATUSES, EXPORT_TYPES, STORED_FORMATS, type ExportFormat, type StoredFormat } from "./model";
 
 /** Accepted spellings besides the format ids. A Map, not an object: `__proto__` or `constructor` must not resolve to a format. */
 export const FORMAT_ALIASES: ReadonlyMap<string, ExportFormat> = new Map([["xlsx", "excel"]]);
@@ -270,8 +270,8 @@ export type CreateExportRequest = z.output<typeof CreateExportRequestSchema>;
 export const ListQuerySchema = z.strictObject({
   status: z.enum(EXPORT_STATUSES).optional(),
   format: z
-    .enum([...EXPORT_FORMATS, "xlsx"])
-    .transform((f) => (f === "xlsx" ? "excel" : f) as ExportFormat)
+    .enum([...STORED_FORMATS, "xlsx"])
+    .transform((f) => (f === "xlsx" ? "excel" : f) as StoredFormat)
     .optional(),
   type: z.enum(EXPORT_TYPES).optional(),
   project_id: z.string().uuid().optional(),

@@ -86,6 +86,15 @@ const CASES: Case[] = [
     ok: 202,
     owned: false,
   },
+  {
+    method: "POST",
+    path: "/api/exports",
+    build: () => "/api/exports",
+    // A bundle (SPEC §14.3): another user's document in it is 404.
+    body: (f) => ({ source: { type: "documents", ids: [f.documentId] }, formats: ["csv", "json"] }),
+    ok: 202,
+    owned: true,
+  },
   { method: "GET", path: "/api/exports/{id}", build: (f) => `/api/exports/${f.completedId}`, ok: 200, owned: true },
   {
     method: "PATCH",

@@ -1,6 +1,6 @@
 /** The renderers by format, and the format catalogue (labels, options and defaults) derived from the option schemas. */
 import { z } from "zod";
-import { EXPORT_FORMATS, type ExportFormat } from "@/db/schema";
+import { EXPORT_FORMATS, type ExportFormat, type StoredFormat } from "@/db/schema";
 import { OPTION_SCHEMAS } from "../schemas";
 import { csv } from "./csv";
 import { excel } from "./excel";
@@ -11,6 +11,14 @@ import type { Renderer } from "./types";
 import { FORMAT_LABELS } from "../model";
 
 export const RENDERERS = { csv, excel, pdf, json, ost } satisfies Record<ExportFormat, Renderer>;
+
+/** A bundle's file (SPEC §14.3): one .zip of rendered files, written by lib/exports/bundles. */
+export const ZIP_FILE = { extension: "zip", contentType: "application/zip" } as const;
+
+/** Extension and content type of an export's file, whatever its format (bundles included). */
+export function fileTypeOf(format: StoredFormat): { extension: string; contentType: string } {
+  return format === "zip" ? ZIP_FILE : RENDERERS[format];
+}
 
 export type FormatOption = {
   key: string;

@@ -9,10 +9,19 @@
  * keeps producing XML while another core compresses the previous chunk.
  *
  * Limits, checked (an export that passes them fails instead of writing a
- * corrupt file): no ZIP64, so every entry (uncompressed) and the whole
+ * corrupt file): without `zip64`, every entry (uncompressed) and the whole
  * archive must stay under 4 GiB, and at most 65,535 entries. Sheet XML runs
  * at ~300 bytes a row (a full 1,048,576-row sheet: ~0.3 GB); only a sheet
  * where most rows carry notes thousands of characters long could reach 4 GiB.
+ *
+ * With `zip64` (bundles, SPEC §14.3) the archive passes those limits the way
+ * Go's archive/zip does for streamed entries: an entry's data descriptor has
+ * 8-byte sizes when the entry turned out larger than 4 GiB; the central
+ * directory gives an entry a ZIP64 extra field holding exactly the values
+ * that do not fit in 32 bits; and the end record is preceded by a ZIP64 end
+ * record and its locator when the entry count, the directory's size or its
+ * offset does not fit. An archive below every limit is written byte for byte
+ * as without `zip64`.
  */
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
@@ -23,6 +32,11 @@ const LOCAL_HEADER = 0x04034b50;
 const DATA_DESCRIPTOR = 0x08074b50;
 const CENTRAL_HEADER = 0x02014b50;
 const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
+const ZIP64_END_OF_CENTRAL_DIRECTORY = 0x06064b50;
+const ZIP64_END_LOCATOR = 0x07064b50;
+const ZIP64_EXTRA = 0x0001;
+/** 4.5: ZIP64 (APPNOTE 4.4.3.2), on the entries and records that use it. */
+const VERSION_ZIP64 = 45;
 /** Bit 3: sizes and CRC follow in a data descriptor; bit 11: names are UTF-8. */
 const FLAGS = 0x0808;
 const DEFLATE = 8;
@@ -57,7 +71,20 @@ export type ZipOptions = {
   date: Date;
   /** zlib level, 1 (fastest) to 9 (smallest). */
   level: number;
+  /** Use ZIP64 records where an entry, the archive or the entry count passes the classic limits (bundles); off for .xlsx. */
+  zip64?: boolean;
+  /**
+   * Say the entries were made on Unix, with mode 0644 (bundles, which people
+   * unzip). Info-ZIP's unzip reads the names of MS-DOS-made entries as code
+   * page 437 despite the UTF-8 flag, so "Façade" would come out mangled.
+   */
+  unix?: boolean;
 };
+
+/** Host byte of "version made by" (APPNOTE 4.4.2): 0 MS-DOS, 3 Unix. */
+const HOST_UNIX = 3 << 8;
+/** A regular file, rw-r--r--, in the high half of the external attributes (Unix hosts). */
+const UNIX_FILE_ATTRIBUTES = (0o100644 << 16) >>> 0;
 
 /** Writes a ZIP archive entry by entry into `out`, waiting whenever `out` or the compressor is full. */
 export class ZipWriter {
@@ -75,10 +102,19 @@ export class ZipWriter {
     [this.time, this.day] = dosDateTime(options.date);
   }
 
-  /** Starts an entry; write its content through the returned entry, then `closeEntry()`. */
-  async openEntry(name: string): Promise<ZipEntry> {
+  /** Bytes written so far (the archive's size once finished). */
+  get bytesWritten(): number {
+    return this.offset;
+  }
+
+  /**
+   * Starts an entry; write its content through the returned entry, then
+   * `closeEntry()`. `level` overrides the archive's zlib level for this entry
+   * (a bundle stores an already-compressed .xlsx at level 1).
+   */
+  async openEntry(name: string, opts: { level?: number } = {}): Promise<ZipEntry> {
     if (this.current) throw new Error(`ZIP entry ${this.current.name} is still open`);
-    if (this.written.length >= MAX_ENTRIES) throw new Error("Too many ZIP entries");
+    if (!this.options.zip64 && this.written.length >= MAX_ENTRIES) throw new Error("Too many ZIP entries");
     const nameBytes = Buffer.from(name, "utf8");
     const header = Buffer.alloc(30);
     header.writeUInt32LE(LOCAL_HEADER, 0);
@@ -86,7 +122,7 @@ export class ZipWriter {
     this.entryFields(header, 4, { crc: 0, compressed: 0, size: 0, nameLength: nameBytes.length });
     const offset = this.offset;
     await this.raw(Buffer.concat([header, nameBytes]));
-    this.current = new ZipEntry(name, nameBytes, offset, this.out, this.options.level, this.pool);
+    this.current = new ZipEntry(name, nameBytes, offset, this.out, opts.level ?? this.options.level, this.pool);
     return this.current;
   }
 
@@ -97,12 +133,22 @@ export class ZipWriter {
     const { crc, compressed, size } = await entry.end();
     this.current = null;
     this.offset += compressed;
-    if (size > MAX_32 || this.offset > MAX_32) throw TOO_LARGE();
-    const descriptor = Buffer.alloc(16);
-    descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0);
-    descriptor.writeUInt32LE(crc, 4);
-    descriptor.writeUInt32LE(compressed, 8);
-    descriptor.writeUInt32LE(size, 12);
+    if (!this.options.zip64 && (size > MAX_32 || this.offset > MAX_32)) throw TOO_LARGE();
+    let descriptor: Buffer;
+    if (size >= MAX_32 || compressed >= MAX_32) {
+      // APPNOTE 4.3.9.2: 8-byte sizes (readers tell by the central directory's ZIP64 extra field).
+      descriptor = Buffer.alloc(24);
+      descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0);
+      descriptor.writeUInt32LE(crc, 4);
+      descriptor.writeBigUInt64LE(BigInt(compressed), 8);
+      descriptor.writeBigUInt64LE(BigInt(size), 16);
+    } else {
+      descriptor = Buffer.alloc(16);
+      descriptor.writeUInt32LE(DATA_DESCRIPTOR, 0);
+      descriptor.writeUInt32LE(crc, 4);
+      descriptor.writeUInt32LE(compressed, 8);
+      descriptor.writeUInt32LE(size, 12);
+    }
     this.written.push({ name: entry.nameBytes, offset: entry.offset, crc, compressed, size });
     await this.raw(descriptor);
   }
@@ -118,27 +164,79 @@ export class ZipWriter {
   async finish(): Promise<void> {
     await this.closeEntry();
     const start = this.offset;
-    const headers = this.written.map((e) => {
-      const h = Buffer.alloc(46);
-      h.writeUInt32LE(CENTRAL_HEADER, 0);
-      h.writeUInt16LE(VERSION, 4); // made by: MS-DOS attributes, 2.0
-      this.entryFields(h, 6, { ...e, nameLength: e.name.length });
-      // Extra field, comment, disk number, internal and external attributes (30–41) stay zero.
-      h.writeUInt32LE(e.offset, 42);
-      return Buffer.concat([h, e.name]);
-    });
-    const directory = Buffer.concat(headers);
-    if (start + directory.length > MAX_32) throw TOO_LARGE();
+    // In slices, so a bundle's tens of thousands of headers never make one large buffer.
+    let directoryLength = 0;
+    for (let i = 0; i < this.written.length; i += 1024) {
+      const slice = Buffer.concat(this.written.slice(i, i + 1024).map((e) => this.centralHeader(e)));
+      directoryLength += slice.length;
+      if (!this.options.zip64 && start + directoryLength > MAX_32) throw TOO_LARGE();
+      await this.raw(slice);
+    }
+    const count = this.written.length;
+    const records: Buffer[] = [];
+    const needs64 = count >= MAX_ENTRIES || directoryLength >= MAX_32 || start >= MAX_32;
+    if (needs64) {
+      const zip64End = Buffer.alloc(56);
+      zip64End.writeUInt32LE(ZIP64_END_OF_CENTRAL_DIRECTORY, 0);
+      zip64End.writeBigUInt64LE(44n, 4); // size of the rest of the record
+      zip64End.writeUInt16LE(VERSION_ZIP64, 12); // made by
+      zip64End.writeUInt16LE(VERSION_ZIP64, 14); // needed
+      // Disk numbers (16–23) stay zero.
+      zip64End.writeBigUInt64LE(BigInt(count), 24);
+      zip64End.writeBigUInt64LE(BigInt(count), 32);
+      zip64End.writeBigUInt64LE(BigInt(directoryLength), 40);
+      zip64End.writeBigUInt64LE(BigInt(start), 48);
+      const locator = Buffer.alloc(20);
+      locator.writeUInt32LE(ZIP64_END_LOCATOR, 0);
+      locator.writeBigUInt64LE(BigInt(start + directoryLength), 8);
+      locator.writeUInt32LE(1, 16); // total number of disks
+      records.push(zip64End, locator);
+    }
     const end = Buffer.alloc(22);
     end.writeUInt32LE(END_OF_CENTRAL_DIRECTORY, 0);
-    // Disk numbers (4–7) stay zero.
-    end.writeUInt16LE(this.written.length, 8);
-    end.writeUInt16LE(this.written.length, 10);
-    end.writeUInt32LE(directory.length, 12);
-    end.writeUInt32LE(start, 16);
-    await this.raw(Buffer.concat([directory, end]));
+    // Disk numbers (4–7) stay zero; a value that does not fit is 0xFFFF… and read from the ZIP64 record.
+    end.writeUInt16LE(Math.min(count, MAX_ENTRIES), 8);
+    end.writeUInt16LE(Math.min(count, MAX_ENTRIES), 10);
+    end.writeUInt32LE(Math.min(directoryLength, MAX_32), 12);
+    end.writeUInt32LE(Math.min(start, MAX_32), 16);
+    records.push(end);
+    await this.raw(Buffer.concat(records));
     this.out.end();
     await finished(this.out, { readable: false });
+  }
+
+  /** An entry's central directory header; with a ZIP64 extra field holding the values that do not fit in 32 bits. */
+  private centralHeader(e: Written): Buffer {
+    // APPNOTE 4.5.3: only the fields whose header value is 0xFFFFFFFF, in this order.
+    const wide = [
+      e.size >= MAX_32 ? e.size : null,
+      e.compressed >= MAX_32 ? e.compressed : null,
+      e.offset >= MAX_32 ? e.offset : null,
+    ].filter((v): v is number => v !== null);
+    const extra = wide.length ? Buffer.alloc(4 + 8 * wide.length) : null;
+    if (extra) {
+      extra.writeUInt16LE(ZIP64_EXTRA, 0);
+      extra.writeUInt16LE(8 * wide.length, 2);
+      wide.forEach((v, i) => extra.writeBigUInt64LE(BigInt(v), 4 + 8 * i));
+    }
+    const h = Buffer.alloc(46);
+    h.writeUInt32LE(CENTRAL_HEADER, 0);
+    // Made by: MS-DOS (or Unix) attributes, 2.0 (4.5 with ZIP64).
+    h.writeUInt16LE((this.options.unix ? HOST_UNIX : 0) | (extra ? VERSION_ZIP64 : VERSION), 4);
+    this.entryFields(h, 6, {
+      crc: e.crc,
+      compressed: Math.min(e.compressed, MAX_32),
+      size: Math.min(e.size, MAX_32),
+      nameLength: e.name.length,
+    });
+    if (extra) {
+      h.writeUInt16LE(VERSION_ZIP64, 6); // version needed
+      h.writeUInt16LE(extra.length, 30);
+    }
+    // Comment, disk number and internal attributes (32–37) stay zero; so do external ones (38–41) but on Unix.
+    if (this.options.unix) h.writeUInt32LE(UNIX_FILE_ATTRIBUTES, 38);
+    h.writeUInt32LE(Math.min(e.offset, MAX_32), 42);
+    return extra ? Buffer.concat([h, e.name, extra]) : Buffer.concat([h, e.name]);
   }
 
   /** Stops the open entry's compressor (after a failure); `out` is left to its owner. */

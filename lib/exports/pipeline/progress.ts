@@ -14,7 +14,14 @@ const PROGRESS_INTERVAL_MS = 1000;
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 
 /** Progress reporting: throttled writes that double as heartbeat and cancellation check. */
-export function createProgress(db: Db, exportId: string, rowsTotal: number, abort: AbortController) {
+export function createProgress(
+  db: Db,
+  exportId: string,
+  rowsTotal: number,
+  abort: AbortController,
+  /** The percentage from the records written, when not their share of rowsTotal (a bundle's parts, SPEC §14.3). */
+  percentOf?: (records: number) => number,
+) {
   let records = 0;
   let step = "Rendering";
   let lastWrite = 0;
@@ -22,7 +29,7 @@ export function createProgress(db: Db, exportId: string, rowsTotal: number, abor
 
   const write = async () => {
     lastWrite = Date.now();
-    const percent = rowsTotal > 0 ? Math.min(95, Math.floor((records / rowsTotal) * 95)) : 50;
+    const percent = percentOf ? percentOf(records) : rowsTotal > 0 ? Math.min(95, Math.floor((records / rowsTotal) * 95)) : 50;
     const [row] = await db
       .update(exports)
       .set({ progress: percent, progressStep: step, recordsCount: records, heartbeatAt: new Date(), updatedAt: new Date() })

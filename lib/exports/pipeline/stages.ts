@@ -5,7 +5,7 @@
  * inline runner's job). Every status change goes through transition().
  * Nothing here keeps state in memory between calls.
  */
-import { PassThrough } from "node:stream";
+import { PassThrough, type Writable } from "node:stream";
 import { and, eq, sql } from "drizzle-orm";
 import { getDb, type Db } from "@/db";
 import { documents, exports, projects, type ExportRow } from "@/db/schema";
@@ -14,8 +14,9 @@ import { logger } from "@/lib/logger";
 import { sanitizeFileName } from "@/lib/storage/content-disposition";
 import { getStorage } from "@/lib/storage";
 import { errorKindOf, ExportJobError, readableMessage, userError } from "../errors";
-import { RENDERERS } from "../formats";
-import { ExportCancelledError, type ExportSource } from "../formats/types";
+import { fileTypeOf, RENDERERS } from "../formats";
+import { bundleJob } from "../bundles/render";
+import { ExportCancelledError, type ExportSource, type Progress, type RenderResult } from "../formats/types";
 import { transition } from "../lifecycle";
 import { ACTIVE_STATUSES, isFinalFailure } from "../model";
 import type { NormalisedOptions } from "../schemas";
@@ -36,7 +37,7 @@ export type StoredFile = {
 };
 
 export function storageKeyFor(row: Pick<ExportRow, "projectId" | "id" | "format">): string {
-  return `exports/${row.projectId}/${row.id}.${RENDERERS[row.format].extension}`;
+  return `exports/${row.projectId}/${row.id}.${fileTypeOf(row.format).extension}`;
 }
 
 async function loadRow(db: Db, exportId: string): Promise<ExportRow | undefined> {
@@ -79,6 +80,11 @@ export async function renderAndUpload(exportId: string, opts: { signal?: AbortSi
   const db = await getDb();
   const row = await loadRow(db, exportId);
   if (!row || row.status !== "processing") throw new ExportCancelledError();
+  if (row.type === "bulk_export") {
+    // SPEC §14.3: every part rendered into one .zip, uploaded as one file.
+    const bundle = bundleJob(db, row);
+    return uploadWith(db, row, { rowsTotal: 0, percentOf: bundle.percent }, opts, (body, progress) => bundle.render(body, progress));
+  }
   const input = {
     exportId: row.id,
     userId: row.userId,
@@ -101,6 +107,7 @@ async function renderWith(
   opts: { signal?: AbortSignal },
 ): Promise<StoredFile> {
   const exportId = row.id;
+  if (row.format === "zip") throw new Error("A bundle is rendered by bundleJob");
   const renderer = RENDERERS[row.format];
   if (row.format === "pdf" && source.rowsTotal > env.PDF_MAX_ROWS) {
     throw userError(pdfCapMessage(source.rowsTotal));
@@ -109,13 +116,32 @@ async function renderWith(
     .update(exports)
     .set({ rowsTotal: source.rowsTotal, progressStep: "Rendering", heartbeatAt: new Date(), updatedAt: new Date() })
     .where(eq(exports.id, exportId));
+  return uploadWith(db, row, { rowsTotal: source.rowsTotal }, opts, async (body, progress) => ({
+    ...(await renderer.render(source, options, body, progress)),
+    rowsTotal: source.rowsTotal,
+  }));
+}
 
+/**
+ * Streams what `produce` writes to storage under the export's key, with
+ * progress, heartbeat and cancellation; on any failure the partial object is
+ * removed.
+ */
+async function uploadWith(
+  db: Db,
+  row: ExportRow,
+  count: { rowsTotal: number; percentOf?: (records: number) => number },
+  opts: { signal?: AbortSignal },
+  produce: (body: Writable, progress: Progress) => Promise<RenderResult & { rowsTotal: number }>,
+): Promise<StoredFile> {
+  const exportId = row.id;
+  const fileType = fileTypeOf(row.format);
   const key = storageKeyFor(row);
   const storage = getStorage();
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(opts.signal?.reason ?? new ExportCancelledError());
   opts.signal?.addEventListener("abort", onOuterAbort, { once: true });
-  const tracker = createProgress(db, exportId, source.rowsTotal, abort);
+  const tracker = createProgress(db, exportId, count.rowsTotal, abort, count.percentOf);
   // Small on purpose: a chunk that waits here long enough to outlive two young-generation
   // collections is promoted, and its buffer is then freed only by a full GC. With 1 MB here,
   // such buffers made a million-row JSON export's peak RSS 2–3× the 100k-row one's.
@@ -123,12 +149,12 @@ async function renderWith(
   // The renderer sees an upload failure through body.errored; without a listener the
   // 'error' event of a store that rejects before reading the body would be an uncaught exception.
   body.on("error", () => {});
-  const upload = storage.put(key, body, { contentType: renderer.contentType, signal: abort.signal });
+  const upload = storage.put(key, body, { contentType: fileType.contentType, signal: abort.signal });
   // Surface upload failures to the renderer at once instead of letting it write into a dead pipe.
   upload.catch((err) => body.destroy(err instanceof Error ? err : new Error(String(err))));
 
   try {
-    const result = await renderer.render(source, options, body, tracker.progress);
+    const result = await produce(body, tracker.progress);
     body.end();
     const stored = await upload;
     if (tracker.isCancelled()) throw new ExportCancelledError();
@@ -137,12 +163,12 @@ async function renderWith(
     await assertSourceStillExists(db, row);
     return {
       fileKey: key,
-      fileName: sanitizeFileName(row.name, renderer.extension),
+      fileName: sanitizeFileName(row.name, fileType.extension),
       fileSize: stored.size,
       checksumSha256: stored.checksumSha256,
-      contentType: renderer.contentType,
+      contentType: fileType.contentType,
       records: result.records,
-      rowsTotal: source.rowsTotal,
+      rowsTotal: result.rowsTotal,
       warnings: result.warnings,
     };
   } catch (err) {
@@ -187,7 +213,7 @@ export async function finish(exportId: string, file: StoredFile): Promise<boolea
   const done = await db.transaction(async (tx) => {
     // The export may have been renamed while it rendered: name the file after the current name.
     const [current] = await tx.select({ name: exports.name, format: exports.format }).from(exports).where(eq(exports.id, exportId));
-    const fileName = current ? sanitizeFileName(current.name, RENDERERS[current.format].extension) : file.fileName;
+    const fileName = current ? sanitizeFileName(current.name, fileTypeOf(current.format).extension) : file.fileName;
     return transition(tx, exportId, {
       from: ["processing"],
       to: "completed",

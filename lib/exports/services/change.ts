@@ -10,7 +10,7 @@ import { exports } from "@/db/schema";
 import { DomainError, notFound } from "@/lib/errors";
 import { sanitizeFileName } from "@/lib/storage/content-disposition";
 import type { RequestMeta } from "../events";
-import { RENDERERS } from "../formats";
+import { fileTypeOf } from "../formats";
 import { transition } from "../lifecycle";
 import { ACTIVE_STATUSES, canRetry, RETRYABLE_STATUSES } from "../model";
 import { removeObject, storageKeyFor } from "../pipeline";
@@ -27,7 +27,7 @@ export async function patchExport({ userId, id, patch }: ExportRef & { patch: { 
   const current = await findOwned(db, { userId, id });
   // A renamed export downloads under its new name (the stored object keeps its key).
   const fileName =
-    patch.name !== undefined && current.fileName ? sanitizeFileName(patch.name, RENDERERS[current.format].extension) : undefined;
+    patch.name !== undefined && current.fileName ? sanitizeFileName(patch.name, fileTypeOf(current.format).extension) : undefined;
   const [row] = await db
     .update(exports)
     .set({

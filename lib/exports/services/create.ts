@@ -8,7 +8,7 @@
 import crypto from "node:crypto";
 import { and, count, countDistinct, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
-import { conditions, documents, exports, measurements, pages, projects, type ExportFormat } from "@/db/schema";
+import { conditions, documents, exports, measurements, pages, projects, type ExportFormat, type StoredFormat } from "@/db/schema";
 import { env } from "@/lib/env";
 import { DomainError, notFound } from "@/lib/errors";
 import { recordEvent, type RequestMeta } from "../events";
@@ -25,7 +25,7 @@ const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
 export type SourceRef = { type: "document" | "project"; id: string };
 
-type ResolvedSource = {
+export type ResolvedSource = {
   type: "document_export" | "project_export";
   projectId: string;
   documentId: string | null;
@@ -58,12 +58,12 @@ export function suggestedName(label: string): string {
 }
 
 /** The format's display name, as the dashboard and the catalogue write it: "Excel", "OST XML". */
-export function formatLabel(format: ExportFormat): string {
+export function formatLabel(format: StoredFormat): string {
   return FORMAT_LABELS[format];
 }
 
 /** Measurement rows the export will contain, after filters (for the PDF cap). */
-async function countRows(db: Db, source: ResolvedSource, options: NormalisedOptions): Promise<number> {
+export async function countRows(db: Db, source: ResolvedSource, options: NormalisedOptions): Promise<number> {
   const [{ n }] = await db
     .select({ n: count() })
     .from(measurements)
@@ -81,7 +81,7 @@ async function countRows(db: Db, source: ResolvedSource, options: NormalisedOpti
 }
 
 /** Drawing pages with measurements after filters: the map pages a PDF with `takeoff_maps` would draw (SPEC §12.4). */
-async function countMapPages(db: Db, source: ResolvedSource, options: NormalisedOptions): Promise<number> {
+export async function countMapPages(db: Db, source: ResolvedSource, options: NormalisedOptions): Promise<number> {
   const [{ n }] = await db
     .select({ n: countDistinct(measurements.pageId) })
     .from(measurements)
@@ -321,7 +321,7 @@ export async function createExport(
     message:
       outcome.kind === "duplicate"
         ? `An identical export of "${source.label}" is already ${row.status === "pending" ? "queued" : "running"}. Follow it on the Exports page.`
-        : startedMessage(source.label, row.format),
+        : startedMessage(source.label, format),
   };
   return { status: outcome.kind === "created" ? 202 : 200, body: body202 };
 }

@@ -10,6 +10,8 @@
  */
 import type { Db } from "@/db";
 import { DomainError } from "@/lib/errors";
+import { bundleBodyOf, createBundle } from "../bundles/create";
+import { bundlePartsOf } from "../bundles/parts";
 import type { RequestMeta } from "../events";
 import { createExport, type CreateResult, type SourceRef } from "./create";
 import { dbOr } from "./db";
@@ -21,6 +23,11 @@ export async function duplicateExport(
 ): Promise<CreateResult> {
   const db = await dbOr(dbIn);
   const original = await findOwned(db, { userId, id });
+  if (original.format === "zip") {
+    // A bundle again (SPEC §14.3): the same documents, formats and options; a deleted document is a 404 naming it.
+    const body = bundleBodyOf(bundlePartsOf(original.options), original.name, original.description);
+    return createBundle({ userId, body, idempotencyKey, meta, origin: { duplicateOf: original.id } }, db);
+  }
   const source: SourceRef =
     original.type === "document_export" && original.documentId
       ? { type: "document", id: original.documentId }
