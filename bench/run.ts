@@ -10,6 +10,7 @@
  *                       PDF exports the first conditions that fit under it)
  *   --skip-pg | --skip-pglite | --skip-exports | --skip-api
  *   --skip-content      no content figures (15 chosen columns, PDF with takeoff maps, the SVG route; bench/content.ts)
+ *   --skip-schedules    no schedules figure (10,000 due in one minute on PostgreSQL; bench/schedules.ts)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --no-build          use .next as it is, even when stale
  *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles);
@@ -38,6 +39,7 @@ import {
 } from "./common";
 import { contentBench, FIFTEEN_COLUMNS, MAP_PROJECT, type ContentFigures } from "./content";
 import type { ChildResult } from "./export-child";
+import { schedulesBench } from "./schedules";
 
 const FORMATS = ["csv", "json", "ost", "excel", "pdf"] as const;
 type Format = (typeof FORMATS)[number];
@@ -99,6 +101,7 @@ const { values: args } = parseArgs({
     "skip-exports": { type: "boolean", default: false },
     "skip-api": { type: "boolean", default: false },
     "skip-content": { type: "boolean", default: false },
+    "skip-schedules": { type: "boolean", default: false },
     reuse: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     profile: { type: "string" },
@@ -437,8 +440,16 @@ async function main() {
     }
   }
 
+  // Schedules (SPEC §13.3), PostgreSQL only: bench/schedules.ts.
+  let schedules: Awaited<ReturnType<typeof schedulesBench>> | null = null;
+  if (!args["skip-schedules"] && targets.some((t) => t.target.driver === "postgres")) {
+    log(`\n== Schedules on postgres`);
+    schedules = await schedulesBench({ serverUrl, log, logFile });
+    log(`  [${elapsed()}]`);
+  }
+
   const totalSeconds = (performance.now() - runStarted) / 1000;
-  const checkList = checks(runs, api, content);
+  const checkList = [...checks(runs, api, content), ...(schedules?.checks ?? [])];
   const results = {
     generatedAt: new Date().toISOString(),
     machine: {
@@ -453,6 +464,7 @@ async function main() {
     seeds,
     exports: runs,
     content: { ...content, fifteenColumns: FIFTEEN_COLUMNS, mapProject: MAP_PROJECT },
+    schedules: schedules?.figures ?? null,
     api: api.map((a) => ({ ...a })),
     build,
     errors: { build: buildError, api: apiError },

@@ -13,7 +13,8 @@
  *    another instance, or a retry after a crash between this step and the next —
  *    return the first export instead.
  * 4. next_run_at moves to the slot after, unless the schedule was edited or
- *    paused meanwhile (then the edit's value stands).
+ *    paused meanwhile (then the edit's value stands) — for a whole batch in
+ *    one statement.
  *
  * A user at the active-export limit (429) is not dropped: the schedule is due
  * again after the Retry-After, and then runs the latest slot. Schedules of one
@@ -92,8 +93,36 @@ export async function claimDue(
   return rows.map((schedule) => ({ schedule, lease }));
 }
 
-/** Runs one claimed schedule's latest slot; returns what happened. */
-export async function runClaimed(db: Db, schedule: ExportScheduleRow, lease: Date, now: Date): Promise<Outcome> {
+/** A made slot's bookkeeping: written at once, or for a whole batch in one statement (`advanceMade`). */
+export type Made = { id: string; userId: string; lease: Date; next: Date; lastRunAt: Date; exportId: string };
+
+/** next_run_at to the next slot (unless the claim was lost to an edit or a pause), last run and export, for many schedules at once. */
+export async function advanceMade(db: Db, made: Made[]): Promise<void> {
+  if (!made.length) return;
+  const rows = sql.join(
+    made.map(
+      (m) =>
+        sql`(${m.id}::uuid, ${m.userId}, ${m.lease.toISOString()}::timestamptz, ${m.next.toISOString()}::timestamptz, ${m.lastRunAt.toISOString()}::timestamptz, ${m.exportId}::uuid)`,
+    ),
+    sql`, `,
+  );
+  await db.execute(sql`
+    update export_schedules s
+    set next_run_at = case when s.next_run_at = v.lease then v.next else s.next_run_at end,
+        last_run_at = v.last_run_at,
+        last_export_id = v.export_id
+    from (values ${rows}) as v(id, user_id, lease, next, last_run_at, export_id)
+    where s.id = v.id and s.user_id = v.user_id`);
+}
+
+/**
+ * Runs one claimed schedule's latest slot; returns what happened. With `made`,
+ * a created or replayed slot's bookkeeping is collected there for
+ * `advanceMade` instead of written at once (the tick writes a batch's in one
+ * statement; a crash before it only lets the leases run out, and the next
+ * tick replays those slots' exports).
+ */
+export async function runClaimed(db: Db, schedule: ExportScheduleRow, lease: Date, now: Date, made?: Made[]): Promise<Outcome> {
   const cadence = schedule.cadence as Cadence;
   const mine = and(eq(exportSchedules.id, schedule.id), eq(exportSchedules.userId, schedule.userId));
   const stillClaimed = sql`${exportSchedules.nextRunAt} = ${lease.toISOString()}::timestamptz`;
@@ -109,7 +138,9 @@ export async function runClaimed(db: Db, schedule: ExportScheduleRow, lease: Dat
       .where(mine);
   try {
     const result = await makeScheduledExport(db, schedule, slot, now);
-    await advance({ lastRunAt: now, lastExportId: result.body.export_id });
+    const m: Made = { id: schedule.id, userId: schedule.userId, lease, next, lastRunAt: now, exportId: result.body.export_id };
+    if (made) made.push(m);
+    else await advanceMade(db, [m]);
     return result.status === 202 ? "created" : "replayed";
   } catch (err) {
     if (!(err instanceof DomainError)) {
@@ -159,12 +190,14 @@ export async function tickSchedules(opts: TickOptions = {}): Promise<TickResult>
     const byUser = new Map<string, typeof claimed>();
     for (const c of claimed) byUser.set(c.schedule.userId, [...(byUser.get(c.schedule.userId) ?? []), c]);
     const queues = [...byUser.values()];
+    const made: Made[] = [];
     const worker = async () => {
       for (let q = queues.shift(); q; q = queues.shift()) {
-        for (const { schedule, lease } of q) result[await runClaimed(db, schedule, lease, clock())]++;
+        for (const { schedule, lease } of q) result[await runClaimed(db, schedule, lease, clock(), made)]++;
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+    await advanceMade(db, made);
     if (claimed.length < batchSize) break;
   }
   if (result.claimed) logger.info("schedule tick", { ...result });
