@@ -4,7 +4,7 @@
  * OpenAPI document).
  */
 import { z } from "zod";
-import { DOWNLOAD_CHANNELS, EXPORT_FORMATS } from "./model";
+import { DOWNLOAD_CHANNELS, STORED_FORMATS } from "./model";
 
 /** Longest range one request may ask for, in days (both ends included). */
 export const STATS_MAX_DAYS = 366;
@@ -57,7 +57,7 @@ export type StatsQuery = z.output<typeof StatsQuerySchema>;
 
 const Count = z.number().int().min(0);
 const byFormat = z.strictObject(
-  Object.fromEntries(EXPORT_FORMATS.map((f) => [f, Count])) as Record<(typeof EXPORT_FORMATS)[number], typeof Count>,
+  Object.fromEntries(STORED_FORMATS.map((f) => [f, Count])) as Record<(typeof STORED_FORMATS)[number], typeof Count>,
 );
 const byChannel = z.strictObject(
   Object.fromEntries(DOWNLOAD_CHANNELS.map((c) => [c, Count])) as Record<(typeof DOWNLOAD_CHANNELS)[number], typeof Count>,
@@ -91,7 +91,7 @@ export const DownloadStatsSchema = z
         z.strictObject({
           id: z.string().uuid(),
           name: z.string(),
-          format: z.enum(EXPORT_FORMATS),
+          format: z.enum(STORED_FORMATS),
           download_count: Count.meta({ description: "Downloads in the range" }),
         }),
       )

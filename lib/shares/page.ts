@@ -64,7 +64,8 @@ function row(label: string, value: string): string {
 
 /** The page of an active link: what the file is, its full checksum, when the link expires, and Download. */
 export function sharePageHtml(file: SharedFile, downloadHref: string): string {
-  const source = `${file.source.type === "document" ? "Document" : "Project"}${file.source.name ? `: ${esc(file.source.name)}` : ""}`;
+  const kind = { document: "Document", project: "Project", bundle: "Bundle" }[file.source.type];
+  const source = `${kind}${file.source.name ? `: ${esc(file.source.name)}` : ""}`;
   const rows = [
     row("Source", source),
     row("Format", esc(FORMAT_LABELS[file.format] ?? file.format)),

@@ -42,7 +42,8 @@ async function lookup(db: Db, token: string): Promise<{ share: ExportShareRow; e
 
 export type SharedFile = {
   name: string;
-  source: { type: "document" | "project"; name: string | null };
+  /** A document, a project, or a bundle of several documents (SPEC §14.3) with how many. */
+  source: { type: "document" | "project" | "bundle"; name: string | null };
   format: ExportRow["format"];
   fileName: string | null;
   fileSize: number | null;
@@ -59,6 +60,11 @@ export async function openShare({ token }: { token: string }, dbIn?: Db): Promis
   const { share, exp } = await lookup(db, token);
   const state = shareState(share, exp, new Date());
   if (state !== "active" || !exp) throw new ShareGoneError(state === "active" ? "unavailable" : state);
+  if (exp.type === "bulk_export") {
+    const ids = (exp.options.bundle as { document_ids?: unknown } | undefined)?.document_ids;
+    const n = Array.isArray(ids) ? ids.length : null;
+    return sharedFile(exp, share, { type: "bundle", name: n === null ? null : `${n} document${n === 1 ? "" : "s"}` });
+  }
   const sourceType = exp.type === "document_export" ? "document" : "project";
   const [source] = exp.documentId
     ? await db.select({ name: documents.name }).from(documents).where(eq(documents.id, exp.documentId))
@@ -66,9 +72,13 @@ export async function openShare({ token }: { token: string }, dbIn?: Db): Promis
         .select({ name: projects.name })
         .from(projects)
         .where(and(eq(projects.id, exp.projectId), eq(projects.userId, exp.userId)));
+  return sharedFile(exp, share, { type: sourceType, name: source?.name ?? null });
+}
+
+function sharedFile(exp: ExportRow, share: ExportShareRow, source: SharedFile["source"]): SharedFile {
   return {
     name: exp.name,
-    source: { type: sourceType, name: source?.name ?? null },
+    source,
     format: exp.format,
     fileName: exp.fileName,
     fileSize: exp.fileSize,

@@ -4,7 +4,7 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { exportShares } from "@/db/schema";
-import { callRoute, createTestUser, nextClientIp, type TestUser } from "../helpers/app";
+import { callRoute, createTestProject, createTestUser, nextClientIp, type TestUser } from "../helpers/app";
 import { eventsOf, exportJobsFixture, fetchSigned, getExportJson, updateExportRow } from "../helpers/export-jobs";
 
 const jobs = exportJobsFixture();
@@ -262,6 +262,27 @@ describe("the public page and download", () => {
     expect(res.headers.get("allow")).toBe("GET");
     expect(res.headers.get("location")).toBeNull();
     expect((await listShares(user, exp.id))[0].download_count).toBe(0);
+  });
+
+  it("shares a bundle (SPEC §14.3): the page names it a bundle of its documents, and the zip download counts", async () => {
+    const user = await createTestUser();
+    const project = await createTestProject(user);
+    const res = await callRoute("POST", "/api/exports", {
+      as: user,
+      body: { source: { type: "documents", ids: [project.documents[0].id] }, formats: ["csv", "json"] },
+    });
+    expect(res.status).toBe(202);
+    await jobs.runner.drain();
+    const exp = await getExportJson(user, (await res.json()).export_id);
+    expect(exp).toMatchObject({ status: "completed", format: "zip" });
+    const link = await share(user, exp.id);
+    const html = await (await page(link.token)).text();
+    expect(html).toContain("Bundle: 1 document");
+    expect(html).toContain("ZIP");
+    expect((await download(link.token)).status).toBe(302);
+    const stats = await (await callRoute("GET", "/api/exports/stats", { as: user })).json();
+    expect(stats.downloads_by_format.zip).toBe(1);
+    expect(stats.top_exports).toEqual([{ id: exp.id, name: exp.name, format: "zip", download_count: 1 }]);
   });
 
   it("unknown tokens are a 404 page, whatever their shape", async () => {

@@ -15,7 +15,7 @@ import { sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { exportEvents, exports } from "@/db/schema";
 import { DomainError } from "@/lib/errors";
-import { DOWNLOAD_CHANNELS, EXPORT_FORMATS, type ExportFormat } from "../model";
+import { DOWNLOAD_CHANNELS, STORED_FORMATS, type StoredFormat } from "../model";
 import { STATS_DEFAULT_DAYS, STATS_MAX_DAYS, type DownloadStats, type StatsQuery } from "../stats-schemas";
 import { dbOr } from "./db";
 
@@ -143,8 +143,9 @@ export async function downloadStats(
     totals.downloads += day.downloads;
     return day;
   });
-  const byFormat = Object.fromEntries(EXPORT_FORMATS.map((f) => [f, 0])) as Record<ExportFormat, number>;
-  for (const r of formats) if (r.format && r.format in byFormat) byFormat[r.format as ExportFormat] += Number(r.n);
+  // Every stored format, bundles' zip included.
+  const byFormat = Object.fromEntries(STORED_FORMATS.map((f) => [f, 0])) as Record<StoredFormat, number>;
+  for (const r of formats) if (r.format && r.format in byFormat) byFormat[r.format as StoredFormat] += Number(r.n);
 
   return {
     from,
@@ -154,7 +155,7 @@ export async function downloadStats(
     days: dayList,
     downloads_by_format: byFormat,
     downloads_by_channel: byChannel,
-    top_exports: top.map((t) => ({ id: t.id, name: t.name, format: t.format as ExportFormat, download_count: Number(t.download_count) })),
+    top_exports: top.map((t) => ({ id: t.id, name: t.name, format: t.format as StoredFormat, download_count: Number(t.download_count) })),
   };
 }
 
