@@ -1,26 +1,41 @@
 /**
  * Everything that pauses a schedule goes through `pauseSchedules()`: a
  * deleted source, five failed runs in a row, a user's pause. It is also the
- * one place the `schedule.paused` webhook event will be emitted from (SPEC
- * §14.1) once webhooks exist: `onSchedulesPaused` receives every schedule that
- * went from enabled to paused, inside the transaction that paused it (the
- * outbox row belongs there).
+ * one place the `schedule.paused` webhook event is emitted from (SPEC
+ * §14.1): `onSchedulesPaused` receives every schedule that went from enabled
+ * to paused, inside the transaction that paused it (the outbox row belongs
+ * there).
  */
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "@/db";
 import { exportSchedules, type ExportRow, type ExportScheduleRow } from "@/db/schema";
 import { logger } from "@/lib/logger";
+import { emitWebhookEvent, notifyWebhooks } from "@/lib/webhooks/outbox";
 import { MAX_CONSECUTIVE_FAILURES, PAUSED_AFTER_FAILURES } from "./model";
 
 export type PauseCause = "user" | "source_deleted" | "failures" | "preset_deleted";
 
 /**
- * Called once per pause, in the pausing transaction. The `schedule.paused`
- * webhook delivery (an outbox row) is written here when webhooks land; for
- * now the pause is logged.
+ * Called once per pause, in the pausing transaction: the pause is logged and
+ * its `schedule.paused` webhook messages (outbox rows) are written, to be
+ * sent after the commit.
  */
-async function onSchedulesPaused(_tx: Db | Tx, paused: ExportScheduleRow[], cause: PauseCause): Promise<void> {
-  for (const s of paused) logger.info("schedule paused", { scheduleId: s.id, userId: s.userId, cause, reason: s.pausedReason });
+async function onSchedulesPaused(tx: Db | Tx, paused: ExportScheduleRow[], cause: PauseCause): Promise<void> {
+  const messageIds: string[] = [];
+  for (const s of paused) {
+    logger.info("schedule paused", { scheduleId: s.id, userId: s.userId, cause, reason: s.pausedReason });
+    const schedule = {
+      id: s.id,
+      name: s.name,
+      source: { type: s.sourceType, id: s.sourceId },
+      enabled: s.enabled,
+      paused_reason: s.pausedReason,
+      consecutive_failures: s.consecutiveFailures,
+      last_export_id: s.lastExportId,
+    };
+    messageIds.push(...(await emitWebhookEvent(tx, { userId: s.userId, type: "schedule.paused", data: { schedule, cause } })));
+  }
+  notifyWebhooks(messageIds);
 }
 
 /** Pauses the enabled schedules matching `where` with `reason`; returns those it paused. */

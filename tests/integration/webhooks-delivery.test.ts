@@ -7,7 +7,7 @@ import { getDb } from "@/db";
 import { exports, webhookDeliveries, webhookMessages } from "@/db/schema";
 import { transition } from "@/lib/exports/lifecycle";
 import { runExport } from "@/lib/exports/pipeline";
-import type { ExportRunner } from "@/lib/exports/runner";
+import { startRunner, type ExportRunner } from "@/lib/exports/runner";
 import { claimDue } from "@/lib/webhooks/deliver";
 import { getWebhookDispatcher, replaceWebhookDispatcher, WebhookDispatcher } from "@/lib/webhooks/dispatcher";
 import { webhookSettings } from "@/lib/webhooks/settings";
@@ -72,10 +72,12 @@ async function testSend(user: TestUser, webhookId: string) {
   return ((await res.json()) as { event_id: string }).event_id;
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   // Quick retries and timeout: the schedule's shape, at test speed.
   webhookSettings.retryDelaysMs = [100, 100, 100, 100, 100];
   webhookSettings.timeoutMs = 500;
+  // As at server start-up: the inline runner starts the webhook sender.
+  await startRunner();
 });
 
 afterEach(async () => {
@@ -442,6 +444,33 @@ describe("webhook delivery", () => {
     expect(byType.get("export.completed")).toMatchObject({ id: completed, status: "completed" });
     // The file is gone by the time export.expired goes out: no link.
     expect(byType.get("export.expired")).toMatchObject({ id: completed, status: "expired", download_url: null });
+  });
+
+  it("pausing a schedule sends schedule.paused to the endpoints that selected it", async () => {
+    const user = await createTestUser();
+    const [selected, other] = await Promise.all([receiver(), receiver()]);
+    const hook = await createWebhook(user, selected.url, ["schedule.paused"]);
+    await createWebhook(user, other.url, ["export.completed"]);
+    const project = await createTestProject(user);
+    const created = await callRoute("POST", "/api/schedules", {
+      as: user,
+      body: {
+        name: "Weekly CSV",
+        source: { type: "document", id: project.documents[0].id },
+        format: "csv",
+        cadence: { every: "week", on: "mon", at: "07:00" },
+        timezone: "UTC",
+      },
+    });
+    expect(created.status).toBe(201);
+    const schedule = (await created.json()) as { id: string };
+    expect((await callRoute("POST", `/api/schedules/${schedule.id}/pause`, { as: user })).status).toBe(200);
+    await selected.waitFor(1);
+    const body = verifyDelivery(hook.secret, selected.received[0]);
+    expect(body.type).toBe("schedule.paused");
+    expect(body.data).toMatchObject({ cause: "user", schedule: { id: schedule.id, name: "Weekly CSV", enabled: false } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(other.received).toHaveLength(0);
   });
 
   it("retrying a failed delivery sends the event once more under the same webhook-id", async () => {
