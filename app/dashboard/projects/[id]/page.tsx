@@ -1,15 +1,17 @@
-// /dashboard/projects/[id] – a project's documents, conditions and totals, with Export buttons for the project and each document.
+// /dashboard/projects/[id] – a project's documents, conditions and totals, with Export buttons for the project and each
+// document, and "Export selected" for a bundle of documents (SPEC §14.3).
 import type { Metadata } from "next";
 import Link from "next/link";
 import { ConditionsTable, UnitTotals } from "@/components/dashboard/conditions-table";
 import { orNotFound } from "@/components/dashboard/or-not-found";
 import { PageHeader } from "@/components/dashboard/page-header";
 import { StatList } from "@/components/dashboard/stat";
+import { BundleDocuments } from "@/components/exports/bundle-documents";
 import { ExportButton } from "@/components/exports/export-button";
 import { getDb } from "@/db";
 import { parseId } from "@/lib/api/request";
 import { requireUser } from "@/lib/auth/page-session";
-import { formatMoney, formatNumber, plural } from "@/lib/format";
+import { formatMoney, formatNumber } from "@/lib/format";
 import { findOwnedProject, getProject } from "@/lib/takeoff/read";
 
 type Props = { params: Promise<{ id: string }> };
@@ -69,24 +71,14 @@ export default async function ProjectPage({ params }: Props) {
         {project.documents.length === 0 ? (
           <p className="p-4 text-sm text-slate-600">No documents in this project.</p>
         ) : (
-          <ul className="divide-y divide-slate-200">
-            {project.documents.map((d) => (
-              <li key={d.id} className="flex flex-wrap items-center justify-between gap-3 px-4 py-3 sm:px-5">
-                <div className="min-w-0">
-                  <Link
-                    href={`/dashboard/documents/${d.id}`}
-                    className="font-medium break-words text-slate-900 hover:text-blue-800 hover:underline"
-                  >
-                    {d.name}
-                  </Link>
-                  <p className="text-sm text-slate-600">
-                    {plural(d.page_count, "page")} · {formatNumber(d.measurements_count)} measurements
-                  </p>
-                </div>
-                <ExportButton source={{ type: "document", id: d.id, name: d.name }} variant="secondary" />
-              </li>
-            ))}
-          </ul>
+          <BundleDocuments
+            documents={project.documents.map((d) => ({
+              id: d.id,
+              name: d.name,
+              page_count: d.page_count,
+              measurements_count: d.measurements_count,
+            }))}
+          />
         )}
       </section>
 
