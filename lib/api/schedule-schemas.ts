@@ -135,7 +135,13 @@ export const SCHEDULE_OPERATIONS = {
     post: {
       summary: "Resume: next_run_at from now, the failure count reset",
       tag: "Schedules",
-      responses: { 200: { description: "The schedule", schema: ScheduleSchema }, 401: E[401], 403: E[403], 404: E[404] },
+      responses: {
+        200: { description: "The schedule", schema: ScheduleSchema },
+        401: E[401],
+        403: E[403],
+        404: E[404],
+        409: err("The schedule's source was deleted: point it at another source first"),
+      },
     },
   },
 };

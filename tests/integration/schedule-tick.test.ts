@@ -14,7 +14,8 @@ import { createSchedule, makeScheduledExport, patchSchedule, pauseSchedule, resu
 import { isSlotTaken } from "@/lib/schedules/services/run";
 import { CreateScheduleBodySchema } from "@/lib/schedules/schemas";
 import { callRoute, createTestProject, createTestUser, type TestUser } from "../helpers/app";
-import { exportJobsFixture, holdingRunner, installRunner, patchEnv } from "../helpers/export-jobs";
+import { InlineRunner } from "@/lib/exports/runner";
+import { exportJobsFixture, holdingRunner, installRunner, patchEnv, until } from "../helpers/export-jobs";
 
 const jobs = exportJobsFixture();
 
@@ -421,6 +422,31 @@ describe("edits between slots", () => {
     const { runClaimed } = await import("@/lib/schedules/tick");
     expect(await runClaimed(db, claimed.schedule, claimed.lease, clock.now())).toBe("created");
     expect((await scheduleRow(schedule.id)).nextRunAt!.toISOString()).toBe("2031-12-10T18:00:00.000Z");
+  });
+});
+
+describe.runIf(!env.DATABASE_URL)("the inline runner's timer (embedded mode)", () => {
+  it("a slot missed while the server was down runs when the runner starts, once", async () => {
+    const user = await createTestUser();
+    // Due two minutes ago, on the real clock the runner's own tick uses.
+    const slot = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 2 * 60_000);
+    const at = slot.toISOString().slice(11, 16);
+    const { schedule } = await newSchedule(user, new Date(slot.getTime() - 60_000), { cadence: { every: "day", at } });
+    expect(schedule.next_run_at).toBe(slot.toISOString());
+    const runner = installRunner(new InlineRunner());
+    try {
+      await runner.start();
+      const made = await until(async () => {
+        const rows = await exportsOf(schedule.id);
+        return rows.length ? rows : undefined;
+      }, "the start-up tick's export");
+      expect(made.map((e) => e.scheduleSlot!.toISOString())).toEqual([slot.toISOString()]);
+      await until(async () => (await scheduleRow(schedule.id)).nextRunAt!.getTime() > Date.now(), "next_run_at moved on");
+      await runner.drain();
+    } finally {
+      await runner.stop();
+    }
+    expect(await exportsOf(schedule.id)).toHaveLength(1);
   });
 });
 

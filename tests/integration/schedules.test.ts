@@ -266,6 +266,17 @@ describe("reading, changing and deleting", () => {
       enabled: false,
       paused_reason: "The project was deleted",
     });
+    // Resuming it as it is would only pause it again: 409 until it points at another source.
+    const resume = await callRoute("POST", `/api/schedules/${s.id}/resume`, { as: user });
+    expect(resume.status).toBe(409);
+    expect((await resume.json()).error.message).toContain("Point it at another source");
+    const other = await createTestProject(user);
+    const moved = await callRoute("PATCH", `/api/schedules/${s.id}`, {
+      as: user,
+      body: { source: { type: "document", id: other.documents[0].id }, enabled: true },
+    });
+    expect(moved.status).toBe(200);
+    expect(await moved.json()).toMatchObject({ enabled: true, paused_reason: null, source: { name: "Structural Set.pdf" } });
   });
 
   it("delete is 204, then 404; the schedule's exports stay", async () => {

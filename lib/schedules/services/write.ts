@@ -16,6 +16,7 @@ import { MAX_SCHEDULES_PER_USER, type Cadence } from "../model";
 import { pauseSchedules } from "../pause";
 import type { CreateScheduleBody, PatchScheduleBody } from "../schemas";
 import { findOwnedSchedule, getScheduleOut, type ScheduleRef } from "./read";
+import { sourceExists, sourceGoneReason } from "./run";
 
 type SourceRef = { type: "document" | "project"; id: string };
 
@@ -197,6 +198,8 @@ export async function pauseSchedule({ userId, id }: ScheduleRef, dbIn?: Db) {
 export async function resumeSchedule({ userId, id, now = new Date() }: ScheduleRef & { now?: Date }, dbIn?: Db) {
   const db = await dbOr(dbIn);
   const current: ExportScheduleRow = await findOwnedSchedule(db, { userId, id });
+  if (!(await sourceExists(db, current)))
+    throw new DomainError("invalid_state", `${sourceGoneReason(current)}, so this schedule cannot run. Point it at another source first.`);
   await db
     .update(exportSchedules)
     .set({
