@@ -107,7 +107,14 @@ function Bars({ days, width }: { days: Day[]; width: number }) {
               return <rect key={p.key} x={x} y={y1} width={barW} height={Math.max(1, y0 - y1)} fill={p.color} />;
             })}
             {(i % every === 0 || i === days.length - 1) && (i === days.length - 1 || days.length - 1 - i >= every) && (
-              <text x={x + barW / 2} y={HEIGHT - 6} textAnchor="middle" fontSize="11" fill="#475569">
+              // The last label ends at its bar (centred, it would be cut off at the right edge).
+              <text
+                x={i === days.length - 1 ? x + barW : x + barW / 2}
+                y={HEIGHT - 6}
+                textAnchor={i === days.length - 1 ? "end" : "middle"}
+                fontSize="11"
+                fill="#475569"
+              >
                 {shortDate(d.date)}
               </text>
             )}
