@@ -11,6 +11,7 @@
  *   --skip-pg | --skip-pglite | --skip-exports | --skip-api
  *   --skip-content      no content figures (15 chosen columns, PDF with takeoff maps, the SVG route; bench/content.ts)
  *   --skip-schedules    no schedules figure (10,000 due in one minute on PostgreSQL; bench/schedules.ts)
+ *   --skip-bundles      no bundle figure (20 documents × 5 formats vs 100 single exports on PostgreSQL; bench/bundles.ts)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --no-build          use .next as it is, even when stale
  *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles);
@@ -39,6 +40,7 @@ import {
 } from "./common";
 import { contentBench, FIFTEEN_COLUMNS, MAP_PROJECT, type ContentFigures } from "./content";
 import type { ChildResult } from "./export-child";
+import { bundlesBench } from "./bundles";
 import { schedulesBench } from "./schedules";
 
 const FORMATS = ["csv", "json", "ost", "excel", "pdf"] as const;
@@ -102,6 +104,7 @@ const { values: args } = parseArgs({
     "skip-api": { type: "boolean", default: false },
     "skip-content": { type: "boolean", default: false },
     "skip-schedules": { type: "boolean", default: false },
+    "skip-bundles": { type: "boolean", default: false },
     reuse: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     profile: { type: "string" },
@@ -448,8 +451,16 @@ async function main() {
     log(`  [${elapsed()}]`);
   }
 
+  // Bundles (SPEC §14.3), PostgreSQL only: bench/bundles.ts.
+  let bundles: Awaited<ReturnType<typeof bundlesBench>> | null = null;
+  if (!args["skip-bundles"] && targets.some((t) => t.target.driver === "postgres")) {
+    log(`\n== Bundles on postgres`);
+    bundles = await bundlesBench({ serverUrl, repeat: Math.min(repeat, 2), log, logFile });
+    log(`  [${elapsed()}]`);
+  }
+
   const totalSeconds = (performance.now() - runStarted) / 1000;
-  const checkList = [...checks(runs, api, content), ...(schedules?.checks ?? [])];
+  const checkList = [...checks(runs, api, content), ...(schedules?.checks ?? []), ...(bundles?.checks ?? [])];
   const results = {
     generatedAt: new Date().toISOString(),
     machine: {
@@ -465,6 +476,7 @@ async function main() {
     exports: runs,
     content: { ...content, fifteenColumns: FIFTEEN_COLUMNS, mapProject: MAP_PROJECT },
     schedules: schedules?.figures ?? null,
+    bundles: bundles?.figures ?? null,
     api: api.map((a) => ({ ...a })),
     build,
     errors: { build: buildError, api: apiError },

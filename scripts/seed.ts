@@ -398,7 +398,8 @@ export async function seedProject(handle: DbHandle, opts: SeedOptions): Promise<
   const db = handle.db;
   const rnd = prng(opts.seed ?? 20_240_611);
   const total = Math.max(0, Math.floor(opts.measurements));
-  const documentCount = Math.max(1, Math.min(SHEET_PREFIXES.length, opts.documents ?? 5));
+  // Past the eight sets, names and sheet prefixes repeat with a number ("Structural Set 2.pdf", S2-101): bundles take 20.
+  const documentCount = Math.max(1, Math.min(100, opts.documents ?? 5));
   // About 2,500 measurements a sheet, like a dense takeoff; at most 100 sheets a set.
   const pagesPerDocument = Math.max(1, opts.pagesPerDocument ?? Math.min(100, Math.ceil(total / 2500 / documentCount)));
   const name = opts.name ?? `Benchmark Tower (${total.toLocaleString("en-US")} measurements)`;
@@ -442,12 +443,16 @@ export async function seedProject(handle: DbHandle, opts: SeedOptions): Promise<
       })),
     );
 
-    const documentRows = SHEET_PREFIXES.slice(0, documentCount).map(([prefix, docName], position) => ({
-      id: crypto.randomUUID(),
-      prefix,
-      name: docName,
-      position,
-    }));
+    const documentRows = Array.from({ length: documentCount }, (_, position) => {
+      const [prefix, docName] = SHEET_PREFIXES[position % SHEET_PREFIXES.length];
+      const round = Math.floor(position / SHEET_PREFIXES.length) + 1;
+      return {
+        id: crypto.randomUUID(),
+        prefix: round === 1 ? prefix : `${prefix}${round}`,
+        name: round === 1 ? docName : docName.replace(/\.pdf$/, ` ${round}.pdf`),
+        position,
+      };
+    });
     const pageRows: { id: string; documentId: string; pageNumber: number; sheetNumber: string; sheetTitle: string }[] = [];
     for (const d of documentRows) {
       for (let p = 1; p <= pagesPerDocument; p++) {
