@@ -288,7 +288,7 @@ describe("bundles", () => {
     }
   });
 
-  it("reports progress across parts, and a cancel mid-bundle stops it and leaves no file", async () => {
+  it("reports progress across parts; a cancel mid-bundle stops it and leaves no file, and a retry makes it whole", async () => {
     const disk = useTempDiskStorage();
     storage = disk;
     const gated = gatedStorage(disk);
@@ -319,9 +319,28 @@ describe("bundles", () => {
     expect(row.status).toBe("cancelled");
     expect(row.file_key).toBeNull();
     expect(fs.readdirSync(disk.dir, { recursive: true }).filter((f) => String(f).endsWith(".zip"))).toEqual([]);
+
+    setStorageForTests(disk);
+    const retry = await callRoute("POST", `/api/exports/${id}/retry`, { as: user });
+    expect(retry.status).toBe(202);
+    const done = await waitForExport(user, id);
+    expect(done).toMatchObject({ status: "completed", records_count: 2 * (30_005 + 5 + 5) });
+    const file = path.join(tmp, "retried.zip");
+    fs.writeFileSync(file, await download(user, id));
+    const { bad, entries } = readWithPython(file);
+    expect(bad).toBeNull();
+    expect(entries.map((e) => e.name)).toEqual([
+      "Tower/One.csv",
+      "Tower/One.json",
+      "Tower/Two.csv",
+      "Tower/Two.json",
+      "Tower/Three.csv",
+      "Tower/Three.json",
+      "manifest.json",
+    ]);
   });
 
-  it("moves its progress forward part after part up to completion, then retries, exports again and deletes like any export", async () => {
+  it("moves its progress forward part after part up to completion, then exports again and deletes like any export", async () => {
     storage = useTempDiskStorage();
     const user = await createTestUser();
     const p = await createTestProject(user, project("Tower", ["One.pdf", "Two.pdf"]));
