@@ -11,6 +11,7 @@
  *   --skip-pg | --skip-pglite | --skip-exports | --skip-api
  *   --skip-content      no content figures (15 chosen columns, PDF with takeoff maps, the SVG route; bench/content.ts)
  *   --skip-schedules    no schedules figure (10,000 due in one minute on PostgreSQL; bench/schedules.ts)
+ *   --skip-webhooks     no webhook figure (1,000 exports × 3 endpoints on the embedded default; bench/webhooks.ts)
  *   --skip-bundles      no bundle figure (20 documents × 5 formats vs 100 single exports on PostgreSQL; bench/bundles.ts)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --no-build          use .next as it is, even when stale
@@ -42,6 +43,7 @@ import { contentBench, FIFTEEN_COLUMNS, MAP_PROJECT, type ContentFigures } from 
 import type { ChildResult } from "./export-child";
 import { bundlesBench } from "./bundles";
 import { schedulesBench } from "./schedules";
+import { webhooksBench } from "./webhooks";
 
 const FORMATS = ["csv", "json", "ost", "excel", "pdf"] as const;
 type Format = (typeof FORMATS)[number];
@@ -104,6 +106,7 @@ const { values: args } = parseArgs({
     "skip-api": { type: "boolean", default: false },
     "skip-content": { type: "boolean", default: false },
     "skip-schedules": { type: "boolean", default: false },
+    "skip-webhooks": { type: "boolean", default: false },
     "skip-bundles": { type: "boolean", default: false },
     reuse: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
@@ -459,8 +462,16 @@ async function main() {
     log(`  [${elapsed()}]`);
   }
 
+  // Webhook fan-out (SPEC §14.1) on the embedded default: bench/webhooks.ts.
+  let webhooks: Awaited<ReturnType<typeof webhooksBench>> | null = null;
+  if (!args["skip-webhooks"] && !args["skip-pglite"]) {
+    log(`\n== Webhooks on pglite`);
+    webhooks = await webhooksBench({ log, logFile });
+    log(`  [${elapsed()}]`);
+  }
+
   const totalSeconds = (performance.now() - runStarted) / 1000;
-  const checkList = [...checks(runs, api, content), ...(schedules?.checks ?? []), ...(bundles?.checks ?? [])];
+  const checkList = [...checks(runs, api, content), ...(schedules?.checks ?? []), ...(bundles?.checks ?? []), ...(webhooks?.checks ?? [])];
   const results = {
     generatedAt: new Date().toISOString(),
     machine: {
@@ -476,6 +487,7 @@ async function main() {
     exports: runs,
     content: { ...content, fifteenColumns: FIFTEEN_COLUMNS, mapProject: MAP_PROJECT },
     schedules: schedules?.figures ?? null,
+    webhooks: webhooks?.figures ?? null,
     bundles: bundles?.figures ?? null,
     api: api.map((a) => ({ ...a })),
     build,

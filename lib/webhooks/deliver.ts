@@ -14,9 +14,9 @@
  *   pending messages fail with it and nothing more is sent to it.
  */
 import crypto from "node:crypto";
-import { and, asc, eq, gt, inArray, isNull, lte, or, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { getDb, type Db, type Tx } from "@/db";
-import { exports, webhookDeliveries, webhookEndpoints, webhookMessages, type WebhookMessageRow } from "@/db/schema";
+import { exports, webhookDeliveries, webhookEndpoints, webhookMessages, type ExportRow, type WebhookMessageRow } from "@/db/schema";
 import { downloadUrlFor } from "@/lib/exports/services/links";
 import { logger } from "@/lib/logger";
 import { WEBHOOK_DISABLE_AFTER_FAILURES } from "./model";
@@ -97,104 +97,146 @@ export async function claimDue(db: Db, opts: { limit: number; now?: Date; settin
 }
 
 /** The body of one attempt: the event as it happened, with a download link signed now (null when the file is gone). */
-async function bodyOf(db: Db, m: WebhookMessageRow): Promise<string> {
+async function bodyOf(m: WebhookMessageRow, current: ExportRow | undefined): Promise<string> {
   const payload = m.payload as WebhookPayload;
   const snapshot = payload.data.export as { file_key?: string | null } | undefined;
   if (!m.exportId || !snapshot) return JSON.stringify(payload);
-  const [row] = await db
-    .select()
-    .from(exports)
-    .where(and(eq(exports.id, m.exportId), eq(exports.userId, m.userId)));
-  const link = row && row.fileKey && row.fileKey === snapshot.file_key ? await downloadUrlFor(row) : null;
+  const link = current && current.fileKey && current.fileKey === snapshot.file_key ? await downloadUrlFor(current) : null;
   return JSON.stringify({ ...payload, data: { ...payload.data, export: { ...snapshot, download_url: link?.url ?? null } } });
 }
 
-/** Sends one claimed message and records the outcome. */
-export async function sendClaimed(db: Db, c: Claimed, settings: WebhookSettings = webhookSettings): Promise<AttemptResult> {
-  const { message } = c;
-  const [endpoint] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, message.endpointId));
-  if (!endpoint || !endpoint.enabled) {
-    // Not an attempt at the receiver: recorded, but not counted against the endpoint.
-    const skipped = { ok: false, status: null, durationMs: 0, error: "Not sent: the endpoint was disabled or deleted before the attempt." };
-    await recordAttempt(db, c, skipped, settings, { counts: false });
-    return skipped;
-  }
-  const now = new Date();
-  const secrets =
-    endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now
-      ? [endpoint.secret, endpoint.previousSecret]
-      : [endpoint.secret];
-  let result: AttemptResult;
-  try {
-    const body = await bodyOf(db, message);
-    result = await postWebhook(endpoint.url, body, webhookHeaders(secrets, message.id, body, now), settings);
-  } catch (err) {
-    result = { ok: false, status: null, durationMs: 0, error: `Could not prepare the delivery: ${(err as Error).message}` };
-  }
-  await recordAttempt(db, c, result, settings);
-  logger.info("webhook attempt", {
-    messageId: message.id,
-    endpointId: message.endpointId,
-    type: message.type,
-    attempt: message.attempts,
-    ok: result.ok,
-    status: result.status,
-    durationMs: result.durationMs,
-    error: result.error,
-  });
-  return result;
+type Outcome = AttemptResult & { c: Claimed; counts: boolean };
+
+const NOT_SENT_DISABLED = "Not sent: the endpoint was disabled or deleted before the attempt.";
+const NOT_SENT_LIMIT = `Not sent: the endpoint had just reached ${WEBHOOK_DISABLE_AFTER_FAILURES} failed deliveries in a row.`;
+
+/**
+ * Sends claimed messages, `settings.concurrency` at a time, and records every
+ * outcome in one transaction. What the attempts need (endpoints, the exports'
+ * current rows) is read once per batch: on PGlite every query waits its turn,
+ * so per-attempt reads and writes were most of a delivery's cost.
+ */
+export async function sendClaimed(db: Db, claimed: Claimed[], settings: WebhookSettings = webhookSettings): Promise<Outcome[]> {
+  if (claimed.length === 0) return [];
+  const endpointIds = [...new Set(claimed.map((c) => c.message.endpointId))];
+  const endpoints = new Map(
+    (await db.select().from(webhookEndpoints).where(inArray(webhookEndpoints.id, endpointIds))).map((e) => [e.id, e] as const),
+  );
+  const exportIds = [...new Set(claimed.map((c) => c.message.exportId).filter((id): id is string => id !== null))];
+  const userIds = [...new Set(claimed.map((c) => c.message.userId))];
+  const currentExports = new Map(
+    exportIds.length
+      ? (
+          await db
+            .select()
+            .from(exports)
+            .where(and(inArray(exports.id, exportIds), inArray(exports.userId, userIds)))
+        ).map((e) => [e.id, e] as const)
+      : [],
+  );
+  // Failures in a row per endpoint as this batch goes: past the limit, nothing more is sent to it.
+  const failures = new Map([...endpoints.values()].map((e) => [e.id, e.consecutiveFailures] as const));
+
+  const outcomes: Outcome[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < claimed.length) {
+      const c = claimed[next++];
+      const { message } = c;
+      const endpoint = endpoints.get(message.endpointId);
+      if (!endpoint || !endpoint.enabled) {
+        outcomes.push({ c, counts: false, ok: false, status: null, durationMs: 0, error: NOT_SENT_DISABLED });
+        continue;
+      }
+      if ((failures.get(endpoint.id) ?? 0) >= WEBHOOK_DISABLE_AFTER_FAILURES) {
+        outcomes.push({ c, counts: false, ok: false, status: null, durationMs: 0, error: NOT_SENT_LIMIT });
+        continue;
+      }
+      const now = new Date();
+      const secrets =
+        endpoint.previousSecret && endpoint.previousSecretExpiresAt && endpoint.previousSecretExpiresAt > now
+          ? [endpoint.secret, endpoint.previousSecret]
+          : [endpoint.secret];
+      const current = message.exportId ? currentExports.get(message.exportId) : undefined;
+      let result: AttemptResult;
+      try {
+        const body = await bodyOf(message, current?.userId === message.userId ? current : undefined);
+        result = await postWebhook(endpoint.url, body, webhookHeaders(secrets, message.id, body, now), settings);
+      } catch (err) {
+        result = { ok: false, status: null, durationMs: 0, error: `Could not prepare the delivery: ${(err as Error).message}` };
+      }
+      failures.set(endpoint.id, result.ok ? 0 : (failures.get(endpoint.id) ?? 0) + 1);
+      outcomes.push({ ...result, c, counts: true });
+      logger.info("webhook attempt", {
+        messageId: message.id,
+        endpointId: message.endpointId,
+        type: message.type,
+        attempt: message.attempts,
+        ok: result.ok,
+        status: result.status,
+        durationMs: result.durationMs,
+        error: result.error,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency, claimed.length) }, worker));
+  await recordOutcomes(db, outcomes, settings);
+  return outcomes;
 }
 
-async function recordAttempt(db: Db, c: Claimed, result: AttemptResult, settings: WebhookSettings, opts = { counts: true }) {
-  const { message } = c;
+/**
+ * One transaction for a batch: each attempt row finished, each message
+ * succeeded, failed for good, or due again after its backoff (only while the
+ * lease is still ours: a sender that overran it leaves the message to whoever
+ * took it over), and each endpoint's failures in a row — in the order the
+ * attempts ended — with the disable when they reach the limit.
+ */
+async function recordOutcomes(db: Db, outcomes: Outcome[], settings: WebhookSettings) {
+  if (outcomes.length === 0) return;
   const now = new Date();
-  const last = message.attempts >= message.maxAttempts;
-  const delay = settings.retryDelaysMs[Math.min(message.attempts - 1, settings.retryDelaysMs.length - 1)] ?? 0;
+  const deliveryRows = outcomes.map(
+    (o) =>
+      sql`(${o.c.deliveryId}::uuid, ${o.ok ? "succeeded" : "failed"}::text, ${o.status}::int, ${o.durationMs}::int, ${o.error?.slice(0, 1000) ?? null}::text)`,
+  );
+  const messageRows = outcomes.map((o) => {
+    const m = o.c.message;
+    const delay = settings.retryDelaysMs[Math.min(m.attempts - 1, settings.retryDelaysMs.length - 1)] ?? 0;
+    const status = o.ok ? "succeeded" : o.counts && m.attempts >= m.maxAttempts ? "failed" : "pending";
+    // An attempt that was not made (disabled endpoint) keeps the message's schedule.
+    const nextAt = status === "pending" && o.counts ? new Date(now.getTime() + delay) : null;
+    return sql`(${m.id}::uuid, ${o.c.leaseId}::uuid, ${status}::text, ${nextAt?.toISOString() ?? null}::timestamptz, ${o.ok ? null : o.error}::text)`;
+  });
+  const perEndpoint = new Map<string, { reset: boolean; add: number; last: string | null }>();
+  for (const o of outcomes) {
+    if (!o.counts) continue;
+    const e = perEndpoint.get(o.c.message.endpointId) ?? { reset: false, add: 0, last: null };
+    if (o.ok) Object.assign(e, { reset: true, add: 0 });
+    else Object.assign(e, { add: e.add + 1, last: o.error });
+    perEndpoint.set(o.c.message.endpointId, e);
+  }
   await db.transaction(async (tx) => {
-    await tx
-      .update(webhookDeliveries)
-      .set({
-        status: result.ok ? "succeeded" : "failed",
-        responseStatus: result.status,
-        durationMs: result.durationMs,
-        error: result.error?.slice(0, 1000) ?? null,
-        finishedAt: now,
-      })
-      .where(eq(webhookDeliveries.id, c.deliveryId));
-    // Only while the lease is still ours: a sender that overran it leaves the message to whoever took it over.
-    await tx
-      .update(webhookMessages)
-      .set(
-        result.ok
-          ? { status: "succeeded", leaseId: null, leaseExpiresAt: null, lastError: null, updatedAt: now }
-          : last
-            ? { status: "failed", leaseId: null, leaseExpiresAt: null, lastError: result.error, updatedAt: now }
-            : {
-                nextAttemptAt: new Date(now.getTime() + delay),
-                leaseId: null,
-                leaseExpiresAt: null,
-                lastError: result.error,
-                updatedAt: now,
-              },
-      )
-      .where(and(eq(webhookMessages.id, message.id), eq(webhookMessages.leaseId, c.leaseId)));
-    if (!opts.counts) return;
-    if (result.ok) {
-      await tx
+    await tx.execute(sql`
+      update ${webhookDeliveries} as d
+      set status = v.status, response_status = v.response_status, duration_ms = v.duration_ms, error = v.error, finished_at = ${now.toISOString()}::timestamptz
+      from (values ${sql.join(deliveryRows, sql`, `)}) as v(id, status, response_status, duration_ms, error)
+      where d.id = v.id`);
+    await tx.execute(sql`
+      update ${webhookMessages} as m
+      set status = v.status, next_attempt_at = coalesce(v.next_attempt_at, m.next_attempt_at), lease_id = null, lease_expires_at = null,
+          last_error = v.last_error, updated_at = ${now.toISOString()}::timestamptz
+      from (values ${sql.join(messageRows, sql`, `)}) as v(id, lease_id, status, next_attempt_at, last_error)
+      where m.id = v.id and m.lease_id = v.lease_id`);
+    for (const [endpointId, e] of perEndpoint) {
+      const [endpoint] = await tx
         .update(webhookEndpoints)
-        .set({ consecutiveFailures: 0 })
-        .where(and(eq(webhookEndpoints.id, message.endpointId), gt(webhookEndpoints.consecutiveFailures, 0)));
-      return;
-    }
-    const [endpoint] = await tx
-      .update(webhookEndpoints)
-      .set({ consecutiveFailures: sql`${webhookEndpoints.consecutiveFailures} + 1` })
-      .where(eq(webhookEndpoints.id, message.endpointId))
-      .returning({ failures: webhookEndpoints.consecutiveFailures, enabled: webhookEndpoints.enabled, userId: webhookEndpoints.userId });
-    if (endpoint && endpoint.enabled && endpoint.failures >= WEBHOOK_DISABLE_AFTER_FAILURES) {
-      const reason = `Disabled after ${endpoint.failures} failed deliveries in a row (last: ${result.error ?? "no answer"}). Fix the receiver, then enable the endpoint again.`;
-      await disableEndpoint(tx, message.endpointId, reason, now);
-      logger.warn("webhook endpoint disabled", { endpointId: message.endpointId, userId: endpoint.userId, reason });
+        .set({ consecutiveFailures: e.reset ? e.add : sql`${webhookEndpoints.consecutiveFailures} + ${e.add}` })
+        .where(eq(webhookEndpoints.id, endpointId))
+        .returning({ failures: webhookEndpoints.consecutiveFailures, enabled: webhookEndpoints.enabled, userId: webhookEndpoints.userId });
+      if (endpoint && endpoint.enabled && endpoint.failures >= WEBHOOK_DISABLE_AFTER_FAILURES) {
+        const reason = `Disabled after ${endpoint.failures} failed deliveries in a row (last: ${e.last ?? "no answer"}). Fix the receiver, then enable the endpoint again.`;
+        await disableEndpoint(tx, endpointId, reason, now);
+        logger.warn("webhook endpoint disabled", { endpointId, userId: endpoint.userId, reason });
+      }
     }
   });
 }
@@ -232,19 +274,9 @@ export async function deliverDue(opts: { budgetMs?: number; settings?: WebhookSe
   for (;;) {
     const claimed = await claimDue(db, { limit: batch, settings });
     if (claimed.length === 0) break;
-    let next = 0;
-    const worker = async () => {
-      while (next < claimed.length) {
-        const c = claimed[next++];
-        const r = await sendClaimed(db, c, settings).catch((err) => {
-          logger.error("webhook attempt crashed", { messageId: c.message.id, error: err });
-          return null;
-        });
-        attempted++;
-        if (r?.ok) succeeded++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(settings.concurrency, claimed.length) }, worker));
+    const outcomes = await sendClaimed(db, claimed, settings);
+    attempted += outcomes.filter((o) => o.counts).length;
+    succeeded += outcomes.filter((o) => o.ok).length;
     if (claimed.length < batch) break;
     if (Date.now() >= until) {
       more = true;
