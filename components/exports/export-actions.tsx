@@ -125,7 +125,9 @@ export function ExportActionButtons({
   const name = <span className="sr-only"> {item.name}</span>;
   const disabled = busy !== null && busy.startsWith(item.id);
   return (
-    <div className={`flex flex-wrap gap-1.5 ${showDetails ? "lg:flex-nowrap" : ""}`}>
+    // In the table's last column the row's actions wrap below 1536 px: four of them in one line
+    // (Download, Export again, Delete, Details) pushed the table wider than a 1280 px window.
+    <div className={`flex flex-wrap gap-1.5 ${showDetails ? "2xl:flex-nowrap" : ""}`}>
       {canDownload(item.status) && (
         <a
           href={`/api/exports/${item.id}/download`}
