@@ -1,7 +1,8 @@
 /**
  * ZIP64 in the project's zip writer (SPEC §14.3: a bundle passes 65,535
  * entries or 4 GiB), read back by Python's zipfile and Info-ZIP's unzip.
- * The entry-count limit is the cheap one to pass: 70,000 tiny entries.
+ * The entry-count limit is the cheap one to pass: 70,000 tiny entries; the
+ * 4 GiB one is passed by an entry of zeros, which deflates to a few MB.
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
@@ -59,6 +60,36 @@ with zipfile.ZipFile(sys.argv[1]) as z:
     const unzip = spawnSync("unzip", ["-tq", file], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
     expect(unzip.status, unzip.stdout.slice(-2000) + unzip.stderr).toBe(0);
     expect(unzip.stdout).toContain("No errors detected");
+  });
+
+  it("writes an entry past 4 GiB (zeros, so the archive stays small) that Python's zipfile and unzip read", async () => {
+    const file = path.join(tmp, "large.zip");
+    const out = fs.createWriteStream(file);
+    const zip = new ZipWriter(out, { date: new Date("2026-03-04T05:06:07Z"), level: 1, zip64: true, unix: true });
+    await zip.addEntry("before.txt", "first\n");
+    const entry = await zip.openEntry("zeros.bin");
+    const block = Buffer.alloc(4 * 1024 * 1024);
+    const size = 4 * 1024 ** 3 + 3 * block.length; // 4 GiB + 12 MiB
+    for (let written = 0; written < size; written += block.length) if (!entry.write(block)) await entry.ready();
+    await zip.closeEntry();
+    await zip.addEntry("after.txt", "last\n");
+    await zip.finish();
+
+    const script = `
+import json, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z:
+    big = z.getinfo("zeros.bin")
+    read = 0
+    with z.open(big) as f:  # checks the CRC at the end
+        while chunk := f.read(1 << 24):
+            read += len(chunk)
+    print(json.dumps({"names": z.namelist(), "size": big.file_size, "read": read, "after": z.read("after.txt").decode()}))
+`;
+    const py = spawnSync("/usr/bin/python3", ["-c", script, file], { encoding: "utf8" });
+    expect(py.status, py.stderr).toBe(0);
+    expect(JSON.parse(py.stdout)).toEqual({ names: ["before.txt", "zeros.bin", "after.txt"], size, read: size, after: "last\n" });
+    const unzip = spawnSync("unzip", ["-tq", file], { encoding: "utf8" });
+    expect(unzip.status, unzip.stdout + unzip.stderr).toBe(0);
   });
 
   it("writes a small archive the same with and without zip64", async () => {
