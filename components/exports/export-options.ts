@@ -5,7 +5,7 @@
  * although CSV writes no cost column unless cost columns were chosen
  * (SPEC §6.1, §12.2). Pure, for the tests.
  */
-import type { ExportFormat, StoredFormat } from "@/lib/exports/model";
+import { FORMAT_LABELS, type ExportFormat, type StoredFormat } from "@/lib/exports/model";
 
 /** SPEC §12.2: the `columns` ids that show costs. */
 export const COST_COLUMN_IDS: readonly string[] = ["unit_cost", "extended_cost"];
@@ -27,8 +27,8 @@ export function optionApplies(format: ExportFormat, key: string, options: Option
 
 /** The options to list for an export, in their stored order. */
 export function shownOptions(format: StoredFormat, options: Options | null | undefined): [string, unknown][] {
-  // A bundle's options are its parts (SPEC §14.3), which its details list apart.
-  if (format === "zip") return [];
+  // A bundle's options are its parts (SPEC §14.3): how many documents, in which formats.
+  if (format === "zip") return bundleSummary(options);
   const all = options ?? {};
   return Object.entries(all).filter(([key]) => optionApplies(format, key, all));
 }
@@ -38,4 +38,15 @@ export function repeatsSubtitle(description: string | null | undefined, formatNa
   if (!description || !sourceName) return false;
   const text = description.trim().toLowerCase();
   return formatNames.some((f) => text === `${f} export of ${sourceName}`.toLowerCase());
+}
+
+/** A bundle's parts for its details page: `[["Documents", "3"], ["Formats", "CSV, Excel"]]`. */
+function bundleSummary(options: Options | null | undefined): [string, unknown][] {
+  const bundle = options?.bundle as { document_ids?: unknown; formats?: unknown } | undefined;
+  if (!bundle || !Array.isArray(bundle.document_ids) || !Array.isArray(bundle.formats)) return [];
+  const labels = bundle.formats.map((f) => FORMAT_LABELS[f as ExportFormat] ?? String(f));
+  return [
+    ["Documents", String(bundle.document_ids.length)],
+    ["Formats", labels.join(", ")],
+  ];
 }
