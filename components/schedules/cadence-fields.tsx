@@ -41,7 +41,7 @@ export function CadenceFields({ value, onChange }: { value: CadenceValue; onChan
     <div className="space-y-3">
       <fieldset>
         <legend className="text-sm font-medium text-slate-900">Repeat</legend>
-        <div className="mt-1 inline-flex rounded-md border border-slate-300 p-0.5" role="radiogroup">
+        <div className="mt-1 inline-flex rounded-md border border-slate-300 p-0.5">
           {(["day", "week", "month"] as const).map((k) => (
             <label
               key={k}

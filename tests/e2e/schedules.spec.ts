@@ -1,7 +1,20 @@
 // Schedules on the dashboard (SPEC §13.3): create a weekly schedule, "Run now" and see its export complete,
 // pause and resume; the export shows its schedule on the Exports page.
-import { expect, test } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
 import { apiGet, importProject, signUp } from "./helpers";
+
+/** No serious or critical axe violations (the rules of tests/e2e/a11y-screenshots.spec.ts). */
+async function axe(page: Page, label: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
+    label,
+  ).toEqual([]);
+}
 
 test("a weekly schedule: created on the dashboard, run now to a completed export, paused and resumed", async ({ page }) => {
   await signUp(page, "schedules");
@@ -11,8 +24,11 @@ test("a weekly schedule: created on the dashboard, run now to a completed export
   await expect(page.getByRole("heading", { level: 1, name: "Schedules" })).toBeVisible();
   await expect(page.getByText("Nothing runs on its own yet.")).toBeVisible();
 
+  await axe(page, "empty schedules page");
   await page.getByRole("button", { name: "New schedule" }).click();
   const dialog = page.getByRole("dialog", { name: "New schedule" });
+  await expect(dialog).toBeVisible();
+  await axe(page, "new schedule dialog");
   await dialog.getByLabel("Name", { exact: true }).fill("Weekly framing takeoff");
   await dialog.getByLabel("Export", { exact: true }).selectOption({ label: "Framing Set.pdf — Scheduled Tower" });
   await dialog.getByLabel("As", { exact: true }).selectOption({ label: "CSV" });
@@ -29,6 +45,7 @@ test("a weekly schedule: created on the dashboard, run now to a completed export
   await expect(card).toContainText("Every Wednesday at 06:45 (Europe/Berlin)");
   await expect(card).toContainText("CSV");
   await expect(card.getByText("Active")).toBeVisible();
+  await axe(page, "schedules page");
   // Next run: relative, with the exact time on hover.
   const next = card.locator("dd time").first();
   await expect(next).toHaveText(/^in \d+ (day|days|hour|hours|minute|minutes)$/);
@@ -95,6 +112,7 @@ test("at phone width the schedules page fits and keeps its actions", async ({ pa
   const card = page.getByRole("listitem").filter({ hasText: "Monthly phone check" });
   await expect(card).toContainText("Monthly on the 28th at 23:30 (America/New_York)");
   for (const name of ["Run now", "Pause", /^Edit/, /^Delete/]) await expect(card.getByRole("button", { name })).toBeVisible();
+  await axe(page, "schedules page at phone width");
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);
 });
