@@ -1,8 +1,8 @@
 "use client";
 /**
  * The dashboard header: sections, the API reference and sign-out. Below the
- * md breakpoint the links fold into a disclosure menu (Escape closes it and
- * returns focus to its button).
+ * lg breakpoint (1024 px; seven links do not fit a tablet's width) the links
+ * fold into a disclosure menu (Escape closes it and returns focus to its button).
  */
 import Link from "next/link";
 import { usePathname, useRouter } from "next/navigation";
@@ -99,10 +99,10 @@ export function DashboardNav({ email, name }: { email: string; name?: string | n
           </span>
           Takeoff Exports
         </Link>
-        <nav aria-label="Main" className="hidden md:block">
+        <nav aria-label="Main" className="hidden lg:block">
           <ul className="flex gap-1">{links}</ul>
         </nav>
-        <div className="ml-auto hidden items-center gap-3 md:flex">
+        <div className="ml-auto hidden items-center gap-3 lg:flex">
           <span className="max-w-56 truncate text-sm text-slate-700" title={email}>
             {name || email}
           </span>
@@ -114,7 +114,7 @@ export function DashboardNav({ email, name }: { email: string; name?: string | n
           aria-expanded={menuOpen}
           aria-controls="mobile-menu"
           onClick={() => setMenuOpen((o) => !o)}
-          className="ml-auto inline-flex h-10 items-center gap-2 rounded-md border border-slate-300 px-3 text-sm font-medium text-slate-800 hover:bg-slate-100 md:hidden"
+          className="ml-auto inline-flex h-10 items-center gap-2 rounded-md border border-slate-300 px-3 text-sm font-medium text-slate-800 hover:bg-slate-100 lg:hidden"
         >
           <span aria-hidden="true" className="text-base leading-none">
             {menuOpen ? "✕" : "☰"}
@@ -123,7 +123,7 @@ export function DashboardNav({ email, name }: { email: string; name?: string | n
         </button>
       </div>
       {menuOpen && (
-        <div id="mobile-menu" className="border-t border-slate-200 px-4 pt-2 pb-4 md:hidden">
+        <div id="mobile-menu" className="border-t border-slate-200 px-4 pt-2 pb-4 lg:hidden">
           <nav aria-label="Main">
             <ul className="space-y-1">{links}</ul>
           </nav>

@@ -62,7 +62,14 @@ export function WebhookDeliveries({ webhookId, watchUntil, enabled }: { webhookI
   if (rows.length === 0)
     return <p className="px-4 py-3 text-sm text-slate-600 sm:px-5">No deliveries yet. Send a test to try the endpoint.</p>;
   return (
-    <div className="overflow-x-auto">
+    // relative: the screen-reader-only texts (absolutely positioned) stay inside the scroll box instead of widening the page.
+    // Focusable, so a keyboard can scroll it on a narrow screen.
+    <div
+      className="relative overflow-x-auto focus-visible:outline-2 focus-visible:outline-blue-700"
+      tabIndex={0}
+      role="region"
+      aria-label="Delivery attempts"
+    >
       <table className="min-w-full text-left text-sm" data-testid="webhook-deliveries">
         <caption className="sr-only">
           Delivery attempts, newest first{data && data.total > rows.length ? ` (latest ${rows.length} of ${data.total})` : ""}

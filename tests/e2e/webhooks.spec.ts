@@ -1,8 +1,21 @@
 // Webhooks on the dashboard (SPEC §14.1): add an endpoint pointing at a receiver this spec runs on 127.0.0.1, copy its
 // secret (shown once), send a test, see the attempt in the delivery log, and verify what arrived with standardwebhooks.
-import { expect, test } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
 import { verifyDelivery, WebhookReceiver } from "../helpers/webhook-receiver";
 import { signUp } from "./helpers";
+
+/** No serious or critical axe violations. */
+async function scan(page: Page, label: string) {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
+  const bad = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(
+    bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`),
+    label,
+  ).toEqual([]);
+}
 
 let rx: WebhookReceiver;
 test.beforeAll(async () => {
@@ -62,14 +75,35 @@ test("a webhook is added on the dashboard, sends a signed test, and shows it in 
   await expect(reloaded).toContainText("Enabled");
 });
 
-test("the webhooks page fits a phone", async ({ page }) => {
-  await page.setViewportSize({ width: 375, height: 800 });
-  await signUp(page, "webhooks-phone");
+test("the webhooks page is accessible and fits from a phone to a desktop; rotating shows a new secret once", async ({ page }) => {
+  await signUp(page, "webhooks-a11y");
   await page.goto("/dashboard/settings/webhooks");
-  await page.getByLabel("Endpoint URL").fill(`${rx.url}/phone`);
+  await page.getByLabel("Endpoint URL").fill(`${rx.url}/a11y`);
   await page.getByRole("button", { name: "Add endpoint" }).click();
-  await expect(page.getByTestId("webhook-secret")).toBeVisible();
-  await page.getByTestId("webhook-row").first().getByRole("button", { name: "Deliveries" }).click();
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-  expect(overflow).toBeLessThanOrEqual(0);
+  const first = await page.getByTestId("webhook-secret-value").inputValue();
+  const row = page.getByTestId("webhook-row").first();
+  await row.getByRole("button", { name: /^Send test/ }).click();
+  await expect(row.getByTestId("webhook-delivery-row").first()).toContainText("Succeeded");
+
+  for (const width of [375, 768, 1024, 1280]) {
+    await page.setViewportSize({ width, height: 900 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, `scrolls sideways at ${width}px`).toBeLessThanOrEqual(0);
+    await scan(page, `webhooks @ ${width}px`);
+  }
+
+  await row.getByRole("button", { name: "Rotate secret" }).click();
+  const dialog = page.getByRole("alertdialog", { name: "Rotate the signing secret?" });
+  await expect(dialog).toContainText("For 24 hours");
+  await scan(page, "rotate dialog");
+  await dialog.getByRole("button", { name: "Rotate secret" }).click();
+  await expect(page.getByTestId("webhook-secret")).toContainText("For 24 hours deliveries carry the old and the new signature");
+  const second = await page.getByTestId("webhook-secret-value").inputValue();
+  expect(second).toMatch(/^whsec_/);
+  expect(second).not.toBe(first);
+  await expect(row).toContainText("previous secret also signs until");
+
+  await row.getByRole("button", { name: /^Delete/ }).click();
+  await page.getByRole("alertdialog", { name: "Delete this webhook?" }).getByRole("button", { name: "Delete webhook" }).click();
+  await expect(page.getByText("No webhooks yet.")).toBeVisible();
 });
