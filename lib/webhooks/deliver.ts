@@ -17,6 +17,7 @@ import crypto from "node:crypto";
 import { and, asc, eq, inArray, isNull, lte, or, sql } from "drizzle-orm";
 import { getDb, type Db, type Tx } from "@/db";
 import { exports, webhookDeliveries, webhookEndpoints, webhookMessages, type ExportRow, type WebhookMessageRow } from "@/db/schema";
+import { EXPORT_OUT_FIELDS, exportOut } from "@/lib/exports/serialize";
 import { downloadUrlFor } from "@/lib/exports/services/links";
 import { logger } from "@/lib/logger";
 import { WEBHOOK_DISABLE_AFTER_FAILURES } from "./model";
@@ -96,13 +97,28 @@ export async function claimDue(db: Db, opts: { limit: number; now?: Date; settin
   });
 }
 
-/** The body of one attempt: the event as it happened, with a download link signed now (null when the file is gone). */
+/** The export object's keys in the API's order (jsonb keeps keys in its own order). */
+let exportKeyOrder: string[] | undefined;
+function inExportOrder(snapshot: Record<string, unknown>): Record<string, unknown> {
+  exportKeyOrder ??= Object.keys(exportOut(Object.fromEntries(EXPORT_OUT_FIELDS.map((f) => [f, null])) as never));
+  const known = new Set(exportKeyOrder);
+  return Object.fromEntries([
+    ...exportKeyOrder.filter((k) => k in snapshot).map((k) => [k, snapshot[k]]),
+    ...Object.entries(snapshot).filter(([k]) => !known.has(k)),
+  ]);
+}
+
+/**
+ * The body of one attempt: `{type, timestamp, data}` as the event happened, the
+ * export object with a download link signed now (null when the file is gone).
+ */
 async function bodyOf(m: WebhookMessageRow, current: ExportRow | undefined): Promise<string> {
   const payload = m.payload as WebhookPayload;
-  const snapshot = payload.data.export as { file_key?: string | null } | undefined;
-  if (!m.exportId || !snapshot) return JSON.stringify(payload);
+  const snapshot = payload.data.export as Record<string, unknown> | undefined;
+  if (!m.exportId || !snapshot) return JSON.stringify({ type: payload.type, timestamp: payload.timestamp, data: payload.data });
   const link = current && current.fileKey && current.fileKey === snapshot.file_key ? await downloadUrlFor(current) : null;
-  return JSON.stringify({ ...payload, data: { ...payload.data, export: { ...snapshot, download_url: link?.url ?? null } } });
+  const exportObject = inExportOrder({ ...snapshot, download_url: link?.url ?? null });
+  return JSON.stringify({ type: payload.type, timestamp: payload.timestamp, data: { ...payload.data, export: exportObject } });
 }
 
 type Outcome = AttemptResult & { c: Claimed; counts: boolean };

@@ -113,6 +113,10 @@ describe("webhook delivery", () => {
     expect(Math.abs(Number(r.headers["webhook-timestamp"]) - Date.now() / 1000)).toBeLessThan(30);
     expect(body.type).toBe("export.completed");
     expect(Date.parse(body.timestamp)).not.toBeNaN();
+    // The keys in the order of the API's export object, as GET /api/exports/{id} has them.
+    expect(Object.keys(JSON.parse(r.body))).toEqual(["type", "timestamp", "data"]);
+    const apiKeys = Object.keys(await (await callRoute("GET", `/api/exports/${exportId}`, { as: user })).json());
+    expect(Object.keys((body.data as { export: object }).export)).toEqual(apiKeys);
     const exp = body.data.export as Record<string, unknown>;
     expect(exp).toMatchObject({
       id: exportId,
