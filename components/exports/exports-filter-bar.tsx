@@ -46,6 +46,18 @@ export function ExportsFilterBar({ filters, canClear, onChange, onClear }: Props
           labels={TYPE_LABELS}
           onChange={(type) => onChange({ type })}
         />
+        {filters.schedule_id && (
+          <p className="col-span-3 flex flex-wrap items-center gap-2 text-sm text-slate-700 lg:col-span-5" role="status">
+            Showing one schedule’s exports.
+            <button
+              type="button"
+              onClick={() => onChange({ schedule_id: undefined })}
+              className="font-medium text-blue-800 underline underline-offset-2"
+            >
+              Show every export
+            </button>
+          </p>
+        )}
         {canClear && (
           <div className="col-span-3 lg:col-span-1">
             <button type="button" onClick={onClear} className={buttonClass("secondary", "md", "w-full lg:w-auto")}>

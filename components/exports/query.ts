@@ -12,8 +12,12 @@ export type ExportFilters = {
   format?: StoredFormat;
   type?: ExportType;
   q?: string;
+  /** One schedule's exports (SPEC §13.3), reached from the schedules page. */
+  schedule_id?: string;
   cursor?: string;
 };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type ParamSource = URLSearchParams | Record<string, string | string[] | undefined>;
 
@@ -31,11 +35,13 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
 export function parseFilters(source: ParamSource): ExportFilters {
   const q = read(source, "q")?.trim().slice(0, 200);
   const cursor = read(source, "cursor");
+  const scheduleId = read(source, "schedule_id");
   return {
     status: oneOf(read(source, "status"), EXPORT_STATUSES),
     format: oneOf(read(source, "format") === "xlsx" ? "excel" : read(source, "format"), STORED_FORMATS),
     type: oneOf(read(source, "type"), EXPORT_TYPES),
     q: q || undefined,
+    schedule_id: scheduleId && UUID.test(scheduleId) ? scheduleId.toLowerCase() : undefined,
     cursor: cursor && cursor.length <= 200 ? cursor : undefined,
   };
 }
@@ -47,6 +53,7 @@ export function filtersToParams(f: ExportFilters): URLSearchParams {
   if (f.format) p.set("format", f.format);
   if (f.type) p.set("type", f.type);
   if (f.q) p.set("q", f.q);
+  if (f.schedule_id) p.set("schedule_id", f.schedule_id);
   if (f.cursor) p.set("cursor", f.cursor);
   return p;
 }
@@ -58,5 +65,5 @@ export function listKey(f: ExportFilters): string {
 }
 
 export function hasFilters(f: ExportFilters): boolean {
-  return Boolean(f.status || f.format || f.type || f.q);
+  return Boolean(f.status || f.format || f.type || f.q || f.schedule_id);
 }

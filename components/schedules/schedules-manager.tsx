@@ -198,6 +198,14 @@ export function SchedulesManager({ initial, sources, presets }: { initial: List;
                       ) : (
                         "Not yet"
                       )}
+                      {s.last_run_at && (
+                        <Link
+                          href={`/dashboard/exports?schedule_id=${s.id}`}
+                          className="font-medium text-blue-800 underline underline-offset-2"
+                        >
+                          All runs<span className="sr-only"> of {s.name}</span>
+                        </Link>
+                      )}
                       {s.consecutive_failures > 0 && <span className="text-xs text-red-800">{s.consecutive_failures} failed in a row</span>}
                     </dd>
                   </div>

@@ -16,8 +16,18 @@ describe("exports list URL state", () => {
       format: undefined,
       type: undefined,
       q: undefined,
+      schedule_id: undefined,
       cursor: undefined,
     });
+  });
+
+  it("keeps a schedule's id (a UUID only) in the key, and counts it as a filter", () => {
+    const id = "0B9A1C2D-3E4F-4A5B-8C6D-7E8F9A0B1C2D";
+    const f = parseFilters(new URLSearchParams(`schedule_id=${id}&status=failed`));
+    expect(f.schedule_id).toBe(id.toLowerCase());
+    expect(listKey(f)).toBe(`/api/exports?status=failed&schedule_id=${id.toLowerCase()}&limit=20`);
+    expect(hasFilters({ schedule_id: id })).toBe(true);
+    expect(parseFilters({ schedule_id: "1 or 1=1" }).schedule_id).toBeUndefined();
   });
 
   it("accepts xlsx as excel, like the API", () => {
