@@ -11,6 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import Papa from "papaparse";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { getDb } from "@/db";
 import { callRoute, createTestProject, createTestUser, drainRunner, waitForExport, type TestUser } from "../helpers/app";
 import {
   addMeasurements,
@@ -34,6 +36,37 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 function project(name: string, documents: string[]) {
   const base = specExampleProject();
   return { ...base, name, documents: documents.map((d) => ({ ...base.documents[0], name: d })) };
+}
+
+/** Runs `during` with a trigger logging every progress write of export `id`; returns the distinct (progress, step) in order. */
+async function progressLog(id: string, during: () => Promise<unknown>): Promise<{ progress: number; step: string }[]> {
+  const db = await getDb();
+  const table = `progress_log_${id.replace(/-/g, "")}`;
+  await db.execute(sql.raw(`create table ${table} (n bigserial primary key, progress int not null, step text)`));
+  await db.execute(
+    sql.raw(`create function ${table}() returns trigger language plpgsql as $$
+      begin insert into ${table} (progress, step) values (new.progress, new.progress_step); return new; end $$`),
+  );
+  await db.execute(
+    sql.raw(`create trigger ${table} after update of progress, progress_step on exports
+      for each row when (new.id = '${id}') execute function ${table}()`),
+  );
+  try {
+    await during();
+    const rows = (await db.execute(sql.raw(`select progress, step from ${table} order by n`))) as unknown as
+      { rows: { progress: number; step: string | null }[] } | { progress: number; step: string | null }[];
+    const list = Array.isArray(rows) ? rows : rows.rows;
+    const out: { progress: number; step: string }[] = [];
+    for (const r of list) {
+      const last = out.at(-1);
+      if (!last || last.progress !== r.progress || last.step !== (r.step ?? "")) out.push({ progress: r.progress, step: r.step ?? "" });
+    }
+    return out;
+  } finally {
+    await db.execute(sql.raw(`drop trigger ${table} on exports`));
+    await db.execute(sql.raw(`drop function ${table}()`));
+    await db.execute(sql.raw(`drop table ${table}`));
+  }
 }
 
 async function createBundle(user: TestUser, body: Record<string, unknown>, headers?: Record<string, string>) {
@@ -347,16 +380,9 @@ describe("bundles", () => {
     await addMeasurements(p, 20_000);
     const created = await createBundle(user, { source: { type: "documents", ids: p.documents.map((d) => d.id) }, formats: ["csv", "ost"] });
     const id = created.body.export_id;
-    const seen: { progress: number; step: string }[] = [];
-    for (;;) {
-      const row = await readExportRow(id);
-      if (!row) break;
-      const last = seen.at(-1);
-      if (!last || last.progress !== row.progress || last.step !== row.progressStep)
-        seen.push({ progress: row.progress, step: row.progressStep ?? "" });
-      if (!["pending", "processing"].includes(row.status)) break;
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    // Every progress write of this export, in order, logged by a trigger: polling would see only
+    // the writes that happened to land between two polls, and parts are quick on PostgreSQL.
+    const seen = await progressLog(id, () => waitForExport(user, id));
     expect(seen.at(-1)).toEqual({ progress: 100, step: "Completed" });
     const percents = seen.map((s) => s.progress);
     expect([...percents].sort((x, y) => x - y)).toEqual(percents);

@@ -49,10 +49,14 @@ export function createProgress(
       if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) await write();
       if (cancelled) throw new ExportCancelledError();
     },
+    // A new step is written at once, past the throttle: there are a handful per export (an Excel
+    // sheet, a bundle's part), and each is worth seeing — a bundle of quick parts would otherwise
+    // show only the ones that happened to straddle a second.
     async step(newStep) {
+      const changed = newStep !== step;
       step = newStep;
       if (cancelled) throw new ExportCancelledError();
-      if (Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) await write();
+      if (changed || Date.now() - lastWrite >= PROGRESS_INTERVAL_MS) await write();
       if (cancelled) throw new ExportCancelledError();
     },
   };
