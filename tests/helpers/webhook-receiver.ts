@@ -8,6 +8,8 @@
 import http from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { Webhook } from "standardwebhooks";
+import { afterAll, beforeAll } from "vitest";
+import { webhookSettings } from "@/lib/webhooks/settings";
 
 export type Received = { path: string; headers: Record<string, string>; body: string; at: number };
 export type Answer = { status: number; headers?: Record<string, string> } | { sleepMs: number; status: number } | "kill";
@@ -97,4 +99,23 @@ export function verifyDelivery(secret: string, r: Received): { type: string; tim
     "webhook-timestamp": r.headers["webhook-timestamp"],
     "webhook-signature": r.headers["webhook-signature"],
   }) as { type: string; timestamp: string; data: Record<string, unknown> };
+}
+
+/**
+ * The receiver is plain http on 127.0.0.1, which only the embedded mode's
+ * rules allow. The PostgreSQL lane runs with DATABASE_URL set — the
+ * production rules (https, public addresses; SPEC §14.1) — so a file that
+ * delivers to a receiver applies the embedded rules for its tests and puts
+ * the mode's own back after them. The production rules themselves are
+ * tested in tests/unit/webhooks/address-policy.test.ts, in both lanes.
+ */
+export function applyEmbeddedWebhookRules(): void {
+  let production = webhookSettings.production;
+  beforeAll(() => {
+    production = webhookSettings.production;
+    webhookSettings.production = false;
+  });
+  afterAll(() => {
+    webhookSettings.production = production;
+  });
 }

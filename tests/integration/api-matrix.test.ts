@@ -8,7 +8,9 @@ import { OPERATIONS } from "@/lib/api/openapi";
 import type { ExportRunner } from "@/lib/exports/runner";
 import { specExampleProject } from "../fixtures/spec-example";
 import { callRoute, createTestProject, createTestUser, waitForExport, type TestUser } from "../helpers/app";
-import { WebhookReceiver } from "../helpers/webhook-receiver";
+import { WebhookReceiver, applyEmbeddedWebhookRules } from "../helpers/webhook-receiver";
+
+applyEmbeddedWebhookRules();
 
 type Fixture = {
   projectId: string;

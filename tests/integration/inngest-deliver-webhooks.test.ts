@@ -7,7 +7,9 @@ import { webhookSettings } from "@/lib/webhooks/settings";
 import { getWebhookDispatcher } from "@/lib/webhooks/dispatcher";
 import { sendTest } from "@/lib/webhooks";
 import { callRoute, createTestUser, type TestUser } from "../helpers/app";
-import { verifyDelivery, WebhookReceiver } from "../helpers/webhook-receiver";
+import { verifyDelivery, WebhookReceiver, applyEmbeddedWebhookRules } from "../helpers/webhook-receiver";
+
+applyEmbeddedWebhookRules();
 
 const saved = { ...webhookSettings };
 let rx: WebhookReceiver;

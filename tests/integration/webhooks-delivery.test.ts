@@ -12,7 +12,9 @@ import { claimDue } from "@/lib/webhooks/deliver";
 import { getWebhookDispatcher, replaceWebhookDispatcher, WebhookDispatcher } from "@/lib/webhooks/dispatcher";
 import { webhookSettings } from "@/lib/webhooks/settings";
 import { callRoute, createTestProject, createTestUser, drainRunner, waitForExport, type TestUser } from "../helpers/app";
-import { verifyDelivery, WebhookReceiver } from "../helpers/webhook-receiver";
+import { verifyDelivery, WebhookReceiver, applyEmbeddedWebhookRules } from "../helpers/webhook-receiver";
+
+applyEmbeddedWebhookRules();
 
 const saved = { ...webhookSettings };
 const receivers: WebhookReceiver[] = [];
@@ -82,7 +84,7 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await getWebhookDispatcher().idle();
-  Object.assign(webhookSettings, { ...saved, retryDelaysMs: [100, 100, 100, 100, 100], timeoutMs: 500 });
+  Object.assign(webhookSettings, { ...saved, production: false, retryDelaysMs: [100, 100, 100, 100, 100], timeoutMs: 500 });
 });
 
 afterAll(async () => {

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRunner } from "@/lib/exports/runner";
 import { MAX_WEBHOOK_ENDPOINTS } from "@/lib/webhooks/model";
 import { callRoute, createTestUser, drainRunner, type TestUser } from "../helpers/app";
-import { WebhookReceiver } from "../helpers/webhook-receiver";
+import { WebhookReceiver, applyEmbeddedWebhookRules } from "../helpers/webhook-receiver";
+
+applyEmbeddedWebhookRules();
 
 let rx: WebhookReceiver;
 beforeAll(async () => {
