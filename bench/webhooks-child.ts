@@ -3,14 +3,19 @@
  * embedded default (PGlite, inline runner): USERS users with 3 endpoints each
  * (the parent's receivers), 1,000 processing exports, then every export
  * completes through the real transition() — each writes its 3 outbox rows in
- * its transaction — while the inline dispatcher sends. Prints
+ * its transaction — while the inline dispatcher sends, and the export list
+ * (GET /api/exports's service) is timed before and meanwhile.
+ * BENCH_WH_CONCURRENCY overrides the sender's concurrency (its batch is 4×). Prints
  * `BENCH_RESULT {json}` with each message's event time once none is pending.
  */
 import { eq, sql } from "drizzle-orm";
 import { getDb } from "@/db";
 import { exports, projects, users, webhookEndpoints, webhookMessages } from "@/db/schema";
 import { transition } from "@/lib/exports/lifecycle";
+import { ListQuerySchema } from "@/lib/exports/schemas";
+import { listExports } from "@/lib/exports/services/list";
 import { getWebhookDispatcher } from "@/lib/webhooks/dispatcher";
+import { webhookSettings } from "@/lib/webhooks/settings";
 
 const EXPORTS = Number(process.env.BENCH_WEBHOOK_EXPORTS ?? 1000);
 const USERS = 10;
@@ -54,6 +59,30 @@ async function main() {
     )
     .returning({ id: exports.id, projectId: exports.projectId });
 
+  // The app's API meanwhile: GET /api/exports's service for one of the users, one request after another (as a dashboard polls).
+  const query = ListQuerySchema.parse({ limit: "20" });
+  const listOnce = async () => {
+    const t = performance.now();
+    await listExports({ userId: userIds[0], query });
+    return performance.now() - t;
+  };
+  for (let i = 0; i < 20; i++) await listOnce(); // warm-up
+  const idle: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    idle.push(await listOnce());
+    await new Promise((r) => setImmediate(r));
+  }
+  const during: number[] = [];
+  let fanOutOver = false;
+  const poller = (async () => {
+    while (!fanOutOver) {
+      during.push(await listOnce());
+      // A request comes in through I/O: the next one waits its turn behind timers (PGlite answers in microtasks only).
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+
+  if (process.env.BENCH_WH_CONCURRENCY) webhookSettings.concurrency = Number(process.env.BENCH_WH_CONCURRENCY);
   getWebhookDispatcher().start();
   const started = Date.now();
   for (const row of rows) {
@@ -87,6 +116,9 @@ async function main() {
     await new Promise((r) => setTimeout(r, 100));
   }
   const drainedSeconds = (Date.now() - started) / 1000;
+  fanOutOver = true;
+  await poller;
+  const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.99))];
   await getWebhookDispatcher().stop();
   const messages = await db
     .select({
@@ -101,6 +133,7 @@ async function main() {
     endpoints: USERS * receivers.length,
     completedSeconds,
     drainedSeconds,
+    api: { idleP99Ms: p99(idle), duringP99Ms: p99(during), idleRequests: idle.length, duringRequests: during.length },
     messages: messages.map((m) => ({
       id: m.id,
       status: m.status,
