@@ -13,6 +13,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { COLUMN_IDS } from "@/lib/exports/formats/columns";
 import { BENCH_DATA, ROOT, runTs, type Target } from "./common";
 import type { ChildResult, ChildTask } from "./export-child";
 
@@ -41,30 +42,7 @@ export const FIFTEEN_COLUMNS = [
   "scope",
 ] as const;
 
-const ALL_COLUMNS = [
-  "condition",
-  "document",
-  "page",
-  "sheet_number",
-  "sheet_title",
-  "geometry_type",
-  "quantity",
-  "unit",
-  "coordinates",
-  "verified",
-  "ai_generated",
-  "notes",
-  "measurement_id",
-  "condition_id",
-  "building",
-  "area",
-  "elevation",
-  "category",
-  "scope",
-  "color",
-  "unit_cost",
-  "extended_cost",
-] as const;
+const ALL_COLUMNS = COLUMN_IDS;
 
 export const MAP_PROJECT = { measurements: 100_000, documents: 2, pagesPerDocument: 100 } as const;
 

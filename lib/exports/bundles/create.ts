@@ -23,13 +23,12 @@ import { ACTIVE_STATUSES, FORMAT_LABELS, type ExportFormat } from "../model";
 import { normaliseOptions, type NormalisedOptions } from "../schemas";
 import { countMapPages, countRows, type CreateResult, type ExportOrigin } from "../services/create";
 import { dbOr } from "../services/db";
-import { assertActiveBelowLimit, assertCreationRate, lockUserCreations } from "../services/limits";
+import { assertActiveBelowLimit, assertCreationRate, idempotentReplay, lockUserCreations } from "../services/limits";
 import { withUrl } from "../services/links";
 import { getRunner } from "../runner";
 import { withoutExtension, type BundleParts, type PartDocument } from "./parts";
 import { optionsFormat, type BundleCreateBody } from "./schemas";
 
-const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Each format's options, normalised; errors at `options.{format}.…`. */
@@ -132,23 +131,8 @@ export async function createBundle(
 
   const outcome = await db.transaction(async (tx) => {
     await lockUserCreations(tx, userId);
-    if (input.idempotencyKey) {
-      const [prior] = await tx
-        .select()
-        .from(exports)
-        .where(and(eq(exports.userId, userId), eq(exports.idempotencyKey, input.idempotencyKey)));
-      if (prior && Date.now() - prior.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS) {
-        if (prior.requestHash !== requestHash) {
-          throw new DomainError(
-            "idempotency_key_reused",
-            "This Idempotency-Key was already used with a different request. Use a new key for a new export.",
-            [{ path: "Idempotency-Key", message: "reused with a different body" }],
-          );
-        }
-        return { kind: "replay" as const, row: prior };
-      }
-      if (prior) await tx.update(exports).set({ idempotencyKey: null }).where(eq(exports.id, prior.id));
-    }
+    const prior = await idempotentReplay(tx, userId, input.idempotencyKey, requestHash);
+    if (prior) return { kind: "replay" as const, row: prior };
     const [duplicate] = await tx
       .select()
       .from(exports)

@@ -18,10 +18,8 @@ import { getRunner } from "../runner";
 import { parseOptions, type CreateExportBody, type NormalisedOptions } from "../schemas";
 import type { ExportOut } from "../serialize";
 import { dbOr } from "./db";
-import { assertActiveBelowLimit, assertCreationRate, lockUserCreations } from "./limits";
+import { assertActiveBelowLimit, assertCreationRate, idempotentReplay, lockUserCreations } from "./limits";
 import { withUrl } from "./links";
-
-const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
 export type SourceRef = { type: "document" | "project"; id: string };
 
@@ -204,24 +202,8 @@ export async function createExport(
   const outcome = await db.transaction(async (tx) => {
     await lockUserCreations(tx, userId);
 
-    if (input.idempotencyKey) {
-      const [prior] = await tx
-        .select()
-        .from(exports)
-        .where(and(eq(exports.userId, userId), eq(exports.idempotencyKey, input.idempotencyKey)));
-      if (prior && Date.now() - prior.createdAt.getTime() < IDEMPOTENCY_WINDOW_MS) {
-        if (prior.requestHash !== requestHash) {
-          throw new DomainError(
-            "idempotency_key_reused",
-            "This Idempotency-Key was already used with a different request. Use a new key for a new export.",
-            [{ path: "Idempotency-Key", message: "reused with a different body" }],
-          );
-        }
-        return { kind: "replay" as const, row: prior };
-      }
-      // Past its window the key is free again.
-      if (prior) await tx.update(exports).set({ idempotencyKey: null }).where(eq(exports.id, prior.id));
-    }
+    const prior = await idempotentReplay(tx, userId, input.idempotencyKey, requestHash);
+    if (prior) return { kind: "replay" as const, row: prior };
 
     // A schedule's slot is made once (unique (schedule_id, slot)): a second
     // tick for the same slot — another instance, or after a restart — gets

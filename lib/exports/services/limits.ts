@@ -7,10 +7,39 @@
  */
 import { and, count, eq, gte, inArray, sql } from "drizzle-orm";
 import type { Tx } from "@/db";
-import { exportEvents, exports } from "@/db/schema";
+import { exportEvents, exports, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { ACTIVE_STATUSES } from "../model";
+
+/** How long an Idempotency-Key stands for the export it made (SPEC §5.2); past it the key is free again. */
+const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * The export an Idempotency-Key already made, to answer again, or null when
+ * the key is new or past its window (it is then freed). The same key with a
+ * different request (`requestHash`) is refused. Call under lockUserCreations.
+ */
+export async function idempotentReplay(tx: Tx, userId: string, key: string | undefined, requestHash: string): Promise<ExportRow | null> {
+  if (!key) return null;
+  const [prior] = await tx
+    .select()
+    .from(exports)
+    .where(and(eq(exports.userId, userId), eq(exports.idempotencyKey, key)));
+  if (!prior) return null;
+  if (Date.now() - prior.createdAt.getTime() >= IDEMPOTENCY_WINDOW_MS) {
+    await tx.update(exports).set({ idempotencyKey: null }).where(eq(exports.id, prior.id));
+    return null;
+  }
+  if (prior.requestHash !== requestHash) {
+    throw new DomainError(
+      "idempotency_key_reused",
+      "This Idempotency-Key was already used with a different request. Use a new key for a new export.",
+      [{ path: "Idempotency-Key", message: "reused with a different body" }],
+    );
+  }
+  return prior;
+}
 
 /** Serialises this user's creations and retries until the transaction ends. */
 export async function lockUserCreations(tx: Tx, userId: string): Promise<void> {
