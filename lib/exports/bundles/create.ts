@@ -13,17 +13,17 @@
  * bundle with its other exports.
  */
 import crypto from "node:crypto";
-import { and, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { documents, exports, projects } from "@/db/schema";
 import { env } from "@/lib/env";
 import { DomainError, validationError, type Issue } from "@/lib/errors";
 import { recordEvent, type RequestMeta } from "../events";
-import { ACTIVE_STATUSES, FORMAT_LABELS, type ExportFormat } from "../model";
+import { FORMAT_LABELS, type ExportFormat } from "../model";
 import { normaliseOptions, type NormalisedOptions } from "../schemas";
 import { countMapPages, countRows, type CreateResult, type ExportOrigin } from "../services/create";
 import { dbOr } from "../services/db";
-import { assertActiveBelowLimit, assertCreationRate, idempotentReplay, lockUserCreations } from "../services/limits";
+import { assertActiveBelowLimit, assertCreationRate, activeIdentical, idempotentReplay, lockUserCreations } from "../services/limits";
 import { withUrl } from "../services/links";
 import { getRunner } from "../runner";
 import { withoutExtension, type BundleParts, type PartDocument } from "./parts";
@@ -133,19 +133,10 @@ export async function createBundle(
     await lockUserCreations(tx, userId);
     const prior = await idempotentReplay(tx, userId, input.idempotencyKey, requestHash);
     if (prior) return { kind: "replay" as const, row: prior };
-    const [duplicate] = await tx
-      .select()
-      .from(exports)
-      .where(
-        and(
-          eq(exports.userId, userId),
-          eq(exports.type, "bulk_export"),
-          sql`${exports.options} = ${JSON.stringify(stored)}::jsonb`,
-          inArray(exports.status, [...ACTIVE_STATUSES]),
-        ),
-      )
-      .orderBy(desc(exports.createdAt))
-      .limit(1);
+    const duplicate = await activeIdentical(tx, userId, [
+      eq(exports.type, "bulk_export"),
+      sql`${exports.options} = ${JSON.stringify(stored)}::jsonb`,
+    ]);
     if (duplicate) return { kind: "duplicate" as const, row: duplicate };
 
     await assertCreationRate(tx, userId);

@@ -6,19 +6,19 @@
  * then send).
  */
 import crypto from "node:crypto";
-import { and, count, countDistinct, desc, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, count, countDistinct, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { Db } from "@/db";
 import { conditions, documents, exports, measurements, pages, projects, type ExportFormat, type StoredFormat } from "@/db/schema";
 import { env } from "@/lib/env";
 import { DomainError, notFound } from "@/lib/errors";
 import { recordEvent, type RequestMeta } from "../events";
-import { ACTIVE_STATUSES, FORMAT_LABELS } from "../model";
+import { FORMAT_LABELS } from "../model";
 import { pdfCapMessage } from "../pipeline";
 import { getRunner } from "../runner";
 import { parseOptions, type CreateExportBody, type NormalisedOptions } from "../schemas";
 import type { ExportOut } from "../serialize";
 import { dbOr } from "./db";
-import { assertActiveBelowLimit, assertCreationRate, idempotentReplay, lockUserCreations } from "./limits";
+import { assertActiveBelowLimit, assertCreationRate, activeIdentical, idempotentReplay, lockUserCreations } from "./limits";
 import { withUrl } from "./links";
 
 export type SourceRef = { type: "document" | "project"; id: string };
@@ -217,23 +217,14 @@ export async function createExport(
     }
 
     // Identical in-flight requests are merged, except a schedule's runs: each slot is its own export.
-    const [duplicate] = origin.scheduleId
-      ? []
-      : await tx
-          .select()
-          .from(exports)
-          .where(
-            and(
-              eq(exports.userId, userId),
-              eq(exports.format, format),
-              eq(exports.projectId, source.projectId),
-              source.documentId ? eq(exports.documentId, source.documentId) : sql`${exports.documentId} is null`,
-              sql`${exports.options} = ${JSON.stringify(options)}::jsonb`,
-              inArray(exports.status, [...ACTIVE_STATUSES]),
-            ),
-          )
-          .orderBy(desc(exports.createdAt))
-          .limit(1);
+    const duplicate = origin.scheduleId
+      ? undefined
+      : await activeIdentical(tx, userId, [
+          eq(exports.format, format),
+          eq(exports.projectId, source.projectId),
+          source.documentId ? eq(exports.documentId, source.documentId) : sql`${exports.documentId} is null`,
+          sql`${exports.options} = ${JSON.stringify(options)}::jsonb`,
+        ]);
     if (duplicate) return { kind: "duplicate" as const, row: duplicate };
 
     await assertCreationRate(tx, userId);

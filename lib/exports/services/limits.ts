@@ -5,7 +5,7 @@
  * pending or processing, and at most EXPORTS_CREATE_PER_MINUTE creations a
  * minute.
  */
-import { and, count, eq, gte, inArray, sql } from "drizzle-orm";
+import { and, count, desc, eq, gte, inArray, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db";
 import { exportEvents, exports, type ExportRow } from "@/db/schema";
 import { env } from "@/lib/env";
@@ -39,6 +39,21 @@ export async function idempotentReplay(tx: Tx, userId: string, key: string | und
     );
   }
   return prior;
+}
+
+/**
+ * The user's newest pending or processing export matching `same` (format,
+ * source, options…), which an identical new request is merged onto. Call
+ * under lockUserCreations.
+ */
+export async function activeIdentical(tx: Tx, userId: string, same: (SQL | undefined)[]): Promise<ExportRow | undefined> {
+  const [row] = await tx
+    .select()
+    .from(exports)
+    .where(and(eq(exports.userId, userId), ...same, inArray(exports.status, [...ACTIVE_STATUSES])))
+    .orderBy(desc(exports.createdAt))
+    .limit(1);
+  return row;
 }
 
 /** Serialises this user's creations and retries until the transaction ends. */
