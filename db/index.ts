@@ -16,6 +16,7 @@ import type { Sql } from "postgres";
 import { env } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { acquireDirectoryLock } from "./directory-lock";
+import { PGliteThread, type PGliteClient } from "./pglite-thread";
 import * as schema from "./schema";
 
 export type Schema = typeof schema;
@@ -26,8 +27,8 @@ export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
 export type DbHandle = {
   db: Db;
   driver: "pglite" | "postgres";
-  /** The underlying client, for streaming reads that need driver features. */
-  pglite?: PGlite;
+  /** The underlying client, for reads and writes that need driver features (COPY … '/dev/blob'). */
+  pglite?: PGliteClient;
   sql?: Sql;
   /**
    * PostgreSQL: a Db on a connection of its own until `release()` (see
@@ -41,6 +42,16 @@ export const APPLICATION_NAME = "takeoff-exports";
 const MIGRATIONS_FOLDER = path.join(process.cwd(), "db", "migrations");
 /** How long an export reader's connection stays open without an export to read for. */
 const READER_IDLE_SECONDS = 60;
+/**
+ * PGlite's buffer cache. PostgreSQL's default (128MB) is touched whole when
+ * PGlite starts, in WebAssembly memory that is never given back: 140 MiB of
+ * the embedded server's idle RSS. The data files are read through the
+ * operating system's page cache either way, so a small cache costs reads
+ * little: a million rows in export order took as long with 16MB (the rows
+ * of one condition are spread over the whole table, which is bigger than
+ * either cache).
+ */
+const PGLITE_SHARED_BUFFERS = "16MB";
 // Any constant works; it only has to be the same for every instance of the app.
 const MIGRATION_LOCK_ID = 727_401_001;
 
@@ -95,7 +106,7 @@ export async function withReadConnection<T>(fn: (db: Db) => Promise<T>): Promise
  * objects, and a query asked for ahead keeps them alive until it has run.
  */
 export async function queryRows<R>(db: Db, text: string, params: unknown[]): Promise<R[]> {
-  const client = (db as unknown as { $client: Sql | PGlite }).$client;
+  const client = (db as unknown as { $client: Sql | PGliteClient }).$client;
   if ("unsafe" in client) return (await client.unsafe(text, params as never[], { prepare: true })) as unknown as R[];
   return (await client.query<R>(text, params)).rows;
 }
@@ -189,14 +200,18 @@ async function openPglite(dir: string): Promise<DbHandle> {
     releaseLock = await acquireDirectoryLock(dir);
   }
 
-  let client: PGlite;
+  let client: PGliteClient;
   try {
-    client = await PGlite.create(inMemory ? undefined : dir);
+    // On a thread of its own (PGLITE_WORKER, default on; see pglite-thread.ts), else on this one.
+    const options = { startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`] };
+    const dataDir = inMemory ? undefined : dir;
+    client = env.PGLITE_WORKER ? await PGliteThread.create(dataDir, options) : await PGlite.create(dataDir, options);
   } catch (err) {
     releaseLock();
     throw err;
   }
-  const db = drizzle(client, { schema });
+  // drizzle calls query and transaction only, which PGliteThread answers as PGlite does.
+  const db = drizzle(client as PGlite, { schema });
   await migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   logger.debug("database ready", { driver: "pglite", dir });
 

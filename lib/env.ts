@@ -33,6 +33,11 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default(".data"),
   /** PGlite directory for the embedded mode (default DATA_DIR/pglite); `memory://` keeps it in memory. */
   PGLITE_DIR: optionalString,
+  /**
+   * Embedded mode: run PGlite on a worker thread (default), so its queries use the second core
+   * beside rendering and requests; false runs it on the main thread (db/pglite-thread.ts).
+   */
+  PGLITE_WORKER: bool.default(true),
   /** PostgreSQL connection string; when unset the embedded PGlite database is used. */
   DATABASE_URL: url,
   /** Connections in the PostgreSQL pool. */
