@@ -76,6 +76,9 @@ export type BreakdownRow = {
   quantities: Map<string, number>;
 };
 
+/** Where a measurement is: its page's details (all null without a page). */
+export type SourcePage = Pick<SourceMeasurement, "documentId" | "documentName" | "pageNumber" | "sheetNumber" | "sheetTitle">;
+
 export type ExportSource = {
   exportId: string;
   type: "document" | "project";
