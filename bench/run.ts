@@ -14,6 +14,7 @@
  *   --skip-webhooks     no webhook figure (1,000 exports × 3 endpoints on the embedded default; bench/webhooks.ts)
  *   --skip-bundles      no bundle figure (20 documents × 5 formats vs 100 single exports on PostgreSQL; bench/bundles.ts)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
+ *   --csv-in-database   export children run with EXPORTS_CSV_IN_DATABASE=true (the database writes CSV rows)
  *   --no-build          use .next as it is, even when stale
  *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles);
  *                       --profile api runs the app under load that way
@@ -109,6 +110,7 @@ const { values: args } = parseArgs({
     "skip-webhooks": { type: "boolean", default: false },
     "skip-bundles": { type: "boolean", default: false },
     reuse: { type: "boolean", default: false },
+    "csv-in-database": { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     profile: { type: "string" },
     duration: { type: "string" },
@@ -154,10 +156,16 @@ async function child(target: Target, dataDir: string, task: Record<string, unkno
       `--cpu-prof-dir=${path.join(BENCH_DATA, "profiles")}`,
       `--cpu-prof-name=${target.driver}-${task.format}-${task.mode}-${Date.now()}.cpuprofile`,
     );
-  const out = await runTs<ChildResult>(path.join(ROOT, "bench", "export-child.ts"), [JSON.stringify(task)], appEnv(target, dataDir), {
-    nodeFlags,
-    logFile,
-  });
+  const extra: Record<string, string> = args["csv-in-database"] ? { EXPORTS_CSV_IN_DATABASE: "true" } : {};
+  const out = await runTs<ChildResult>(
+    path.join(ROOT, "bench", "export-child.ts"),
+    [JSON.stringify(task)],
+    appEnv(target, dataDir, extra),
+    {
+      nodeFlags,
+      logFile,
+    },
+  );
   return out.result;
 }
 

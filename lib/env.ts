@@ -74,6 +74,12 @@ const EnvSchema = z.object({
   EXPORT_STALL_SECONDS: int(45, 5, 24 * 3600),
   /** First retry delay after a system error (doubles per attempt, inline runner). */
   EXPORTS_RETRY_DELAY_MS: int(2000, 0, 600_000),
+  /**
+   * CSV rows written by the database (lib/exports/source/sql-rows.ts) instead
+   * of the JavaScript row loop: the same bytes, but slower on both drivers as
+   * measured (bench/README.md), so off unless asked for.
+   */
+  EXPORTS_CSV_IN_DATABASE: bool.default(false),
   PDF_MAX_ROWS: int(250_000, 1, 10_000_000),
   /** Most takeoff map pages one PDF may draw (option `takeoff_maps`, SPEC §12.4); more is refused at creation with a 422. */
   PDF_MAX_MAP_PAGES: int(500, 1, 100_000),

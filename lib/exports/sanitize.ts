@@ -1,13 +1,21 @@
 /** Text safety shared by the renderers: formula injection (SPEC §6), XML 1.0 characters, quantity formatting and totals. */
 
+// The two patterns below are regular expressions that JavaScript and PostgreSQL
+// (advanced regular expressions) read the same way: the CSV rows the database
+// writes (formats/csv-sql.ts) test them in SQL. Hence `[0-9]`, never `\d`
+// (PostgreSQL's may match other scripts' digits).
+
 /** First characters that make a spreadsheet treat text as a formula (or hide it: tab, CR). */
-const FORMULA_START = /^[=+\-@\t\r]/;
+export const FORMULA_START_PATTERN = "^[=+\\-@\\t\\r]";
 /**
  * Values that stay as they are although they start with "-": plain decimal
  * numbers such as `-12.5`. A leading "+" is not exempt (`+1` is quoted): it is
  * a common prefix of injection payloads and spreadsheets drop it anyway.
  */
-const PLAIN_NUMBER = /^-?(?:\d+(?:\.\d+)?|\.\d+)$/;
+export const PLAIN_NUMBER_PATTERN = "^-?(?:[0-9]+(?:\\.[0-9]+)?|\\.[0-9]+)$";
+
+const FORMULA_START = new RegExp(FORMULA_START_PATTERN);
+const PLAIN_NUMBER = new RegExp(PLAIN_NUMBER_PATTERN);
 
 /** Prefixes `'` to text a spreadsheet would evaluate as a formula (CSV and Excel text cells). */
 export function escapeFormula(value: string): string {

@@ -76,6 +76,29 @@ export type BreakdownRow = {
   quantities: Map<string, number>;
 };
 
+/** Where a measurement is: its page's details (all null without a page). */
+export type SourcePage = Pick<SourceMeasurement, "documentId" | "documentName" | "pageNumber" | "sheetNumber" | "sheetTitle">;
+
+/**
+ * What a renderer asks of `ExportSource.sqlRows`: each row's bytes as an SQL
+ * expression. Rows are read in the chunks of export order (source/index.ts):
+ * rows of one condition on a few pages. Per chunk the request gives `line`,
+ * the expression of one row (never NULL but to refuse the row), over `r`: the measurement's columns as the table
+ * names them (`r.id`, `r.geometry`, `r.quantity`, `r.notes`, …), `r.pair`
+ * (which of `pages` the row is on, from 1) and the columns of `steps`. Each
+ * step is a set of named expressions over `r`, computed once per row before
+ * the next step and the line, so a value used several times is computed once.
+ */
+export type SqlRowsRequest = (conditionId: string, pages: readonly SourcePage[]) => { steps: Record<string, string>[]; line: string };
+
+/**
+ * Rows as `sqlRows` hands them over, in export order: the bytes the
+ * database wrote and how many rows they hold, or the rows themselves for a
+ * chunk where the expression refused a row (its line was NULL, see
+ * sqlRefusal in sql-text.ts): the renderer writes those itself.
+ */
+export type SqlRowsPart = { bytes: Buffer; rows: number } | { bytes: null; rows: SourceMeasurement[] };
+
 export type ExportSource = {
   exportId: string;
   type: "document" | "project";
@@ -99,6 +122,11 @@ export type ExportSource = {
    * grouped query; rows in document then page order (the row without a page last).
    */
   breakdown(by: BreakdownBy): Promise<BreakdownRow[]>;
+  /**
+   * The measurements in export order with each row written by the database
+   * (source/sql-rows.ts); absent where the source cannot (an in-memory source).
+   */
+  sqlRows?(request: SqlRowsRequest): AsyncIterable<SqlRowsPart>;
 };
 
 export type Progress = {

@@ -35,11 +35,13 @@
  * rows.ts turns a query's rows into the renderers' (Measurement).
  */
 import { getDbHandle, withReadConnection, type Db } from "@/db";
+import { env } from "@/lib/env";
 import { conditionCosts } from "@/lib/takeoff/read";
-import type { BreakdownBy, BreakdownRow, ExportSource, SourceCondition } from "../formats/types";
+import type { BreakdownBy, BreakdownRow, ExportSource, SourceCondition, SqlRowsRequest } from "../formats/types";
 import { roundTotal } from "../sanitize";
 import type { NormalisedOptions } from "../schemas";
 import { readBatches } from "./chunk-reader";
+import { sqlRows } from "./sql-rows";
 import { BATCH_SIZE, batchSizeFor, planChunks, rankPairs, type Order, type Pair } from "./plan";
 import {
   findDocument,
@@ -62,7 +64,9 @@ export { BATCH_SIZE } from "./plan";
  */
 export async function readExportSource<T>(input: LoadSourceInput, fn: (source: ExportSource) => Promise<T>): Promise<T> {
   const { driver } = await getDbHandle();
-  return withReadConnection(async (db) => fn(await loadExportSource(db, input, { batchSize: batchSizeFor(driver) })));
+  return withReadConnection(async (db) =>
+    fn(await loadExportSource(db, input, { batchSize: batchSizeFor(driver), sqlRows: env.EXPORTS_CSV_IN_DATABASE })),
+  );
 }
 
 /** The export's source (project or document) is gone; a user error, not worth retrying. */
@@ -83,7 +87,12 @@ export type LoadSourceInput = {
   generatedAt: Date;
 };
 
-export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { batchSize?: number } = {}): Promise<ExportSource> {
+/** `sqlRows`: offer ExportSource.sqlRows (rows written by the database; sql-rows.ts). */
+export async function loadExportSource(
+  db: Db,
+  input: LoadSourceInput,
+  opts: { batchSize?: number; sqlRows?: boolean } = {},
+): Promise<ExportSource> {
   const batchSize = opts.batchSize ?? BATCH_SIZE;
   const { options } = input;
 
@@ -163,6 +172,21 @@ export async function loadExportSource(db: Db, input: LoadSourceInput, opts: { b
     measurements: () => iterate("export"),
     measurementsByPage: () => iterate("page"),
     breakdown,
+    ...(opts.sqlRows
+      ? {
+          sqlRows: (request: SqlRowsRequest) =>
+            sqlRows(
+              {
+                db,
+                reads,
+                verifiedOnly: filters.verified !== undefined,
+                chunks: async () => planChunks(await loadPairs(), "export", batchSize),
+                batchSize,
+              },
+              request,
+            ),
+        }
+      : {}),
   };
 }
 
