@@ -21,7 +21,7 @@
  * sqlRefusal) makes its chunk be read again as the other formats read it and
  * handed over as rows, for the renderer to write.
  */
-import type { PGlite } from "@electric-sql/pglite";
+import type { PGliteClient } from "@/db/pglite-thread";
 import type { Sql } from "postgres";
 import type { Db } from "@/db";
 import type { SourceMeasurement, SqlRowsPart, SqlRowsRequest } from "../formats/types";
@@ -52,7 +52,7 @@ const NOTHING: ReadResult = { part: null, next: null };
 /** The rows of the source's chunks as the request writes them, in export order. */
 export async function* sqlRows(source: SqlRowsSource, request: SqlRowsRequest): AsyncGenerator<SqlRowsPart> {
   const chunks = await source.chunks();
-  const client = (source.db as unknown as { $client: Sql | PGlite }).$client;
+  const client = (source.db as unknown as { $client: Sql | PGliteClient }).$client;
   const query = "unsafe" in client ? queryPostgres(client) : queryPglite(client);
   const limit = source.batchSize;
   let stopped = false;
@@ -142,7 +142,7 @@ const queryPostgres =
   };
 
 const queryPglite =
-  (client: PGlite) =>
+  (client: PGliteClient) =>
   async (statement: string): Promise<Fields> => {
     const result = await client.query(`copy (${statement}) to '/dev/blob' (format binary)`);
     if (!result.blob) throw new Error("PGlite returned no blob for COPY TO '/dev/blob'");
