@@ -8,6 +8,7 @@ import { getDb } from "@/db";
 import { apiKeys } from "@/db/schema";
 import { notFound } from "@/lib/errors";
 import { getAuth } from "./index";
+import { forgetApiKey } from "./session";
 
 export const CreateApiKeySchema = z
   .strictObject({
@@ -63,4 +64,5 @@ export async function revokeApiKey(userId: string, id: string) {
     .where(and(eq(apiKeys.id, id), eq(apiKeys.referenceId, userId)))
     .returning({ id: apiKeys.id });
   if (deleted.length === 0) throw notFound("API key");
+  forgetApiKey(id);
 }

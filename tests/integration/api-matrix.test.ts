@@ -3,8 +3,12 @@
  * another user's resource → 404, the owner → success — with session cookies
  * and with API keys. Also the API's response headers.
  */
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { getDb } from "@/db";
+import { apiKeys } from "@/db/schema";
 import { OPERATIONS } from "@/lib/api/openapi";
+import { API_KEY_CACHE_MS } from "@/lib/auth/session";
 import type { ExportRunner } from "@/lib/exports/runner";
 import { specExampleProject } from "../fixtures/spec-example";
 import { callRoute, createTestProject, createTestUser, waitForExport, type TestUser } from "../helpers/app";
@@ -431,6 +435,16 @@ describe("authorisation matrix", () => {
     const created = await (await callRoute("POST", "/api/api-keys", { as: user, body: { name: "short-lived" } })).json();
     expect((await callRoute("GET", "/api/projects", { as: { apiKey: created.key } })).status).toBe(200);
     expect((await callRoute("DELETE", `/api/api-keys/${created.api_key.id}`, { as: user })).status).toBe(204);
+    expect((await callRoute("GET", "/api/projects", { as: { apiKey: created.key } })).status).toBe(401);
+  });
+
+  it("a key deleted by another process is refused within API_KEY_CACHE_MS", async () => {
+    const user = await createTestUser();
+    const created = await (await callRoute("POST", "/api/api-keys", { as: user, body: { name: "revoked elsewhere" } })).json();
+    expect((await callRoute("GET", "/api/projects", { as: { apiKey: created.key } })).status).toBe(200);
+    // As another cluster worker or instance would: the row goes, this process's cache is not told.
+    await (await getDb()).delete(apiKeys).where(eq(apiKeys.id, created.api_key.id));
+    await new Promise((resolve) => setTimeout(resolve, API_KEY_CACHE_MS + 50));
     expect((await callRoute("GET", "/api/projects", { as: { apiKey: created.key } })).status).toBe(401);
   });
 
