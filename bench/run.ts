@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: export throughput and peak memory per format against a
- * raw read-and-write baseline, and API latency under load, on PostgreSQL and
- * on embedded PGlite, in one run on one machine. See README "Benchmark".
+ * raw read-and-write baseline, the same exports end to end through the built
+ * app (bench/e2e.ts), and API latency under load, on PostgreSQL and on
+ * embedded PGlite, in one run on one machine. See bench/README.md.
  *
  * Options:
  *   --quick             100k measurements only, CSV + Excel, shorter API runs
@@ -13,13 +14,24 @@
  *   --skip-schedules    no schedules figure (10,000 due in one minute on PostgreSQL; bench/schedules.ts)
  *   --skip-webhooks     no webhook figure (1,000 exports × 3 endpoints on the embedded default; bench/webhooks.ts)
  *   --skip-bundles      no bundle figure (20 documents × 5 formats vs 100 single exports on PostgreSQL; bench/bundles.ts)
+ *   --skip-e2e          no end-to-end part (bench/e2e.ts: the built app per mode, POST → completed, server RSS)
+ *   --e2e-modes m,…     embedded,pg-disk,pg-s3 (default all three; the pg modes need PostgreSQL, embedded not --skip-pglite)
+ *   --e2e-sizes n,…     measurement counts of the end-to-end part (default: --sizes)
+ *   --e2e-formats f,…   csv,excel,ost,json,pdf (default all; PDF only on projects under PDF_MAX_ROWS)
+ *   --e2e-import N      embedded mode: import N measurements through POST /api/projects after its exports and report
+ *                       idle RSS after (default the largest e2e size; 0: no import)
+ *   --e2e-log-level L   LOG_LEVEL of the app in the end-to-end part (default warn)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --no-build          use .next as it is, even when stale
  *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles);
- *                       --profile api runs the app under load that way
+ *                       --profile api runs the app under load that way, --profile e2e the end-to-end servers
  *   --duration S        seconds per API load test (default 10)
  *   --repeat N          run each export and its baseline N times (default 3, --quick 1); report the
- *                       median time and the median peak RSS (every run's figures are in results.json)
+ *                       median time and the median peak RSS (every run's figures are in results.json);
+ *                       the end-to-end exports likewise
+ *
+ * The comparison end to end / child process uses the child figures of the same run; with
+ * --skip-exports, those of the bench/results.json the run replaces (its date is printed).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -40,6 +52,17 @@ import {
   type Target,
 } from "./common";
 import { contentBench, FIFTEEN_COLUMNS, MAP_PROJECT, type ContentFigures } from "./content";
+import {
+  compareWithChild,
+  E2E_FORMATS,
+  E2E_MODES,
+  e2eBench,
+  e2eChecks,
+  type ChildFigure,
+  type E2eFormat,
+  type E2eMode,
+  type E2eResults,
+} from "./e2e";
 import type { ChildResult } from "./export-child";
 import { bundlesBench } from "./bundles";
 import { schedulesBench } from "./schedules";
@@ -108,6 +131,12 @@ const { values: args } = parseArgs({
     "skip-schedules": { type: "boolean", default: false },
     "skip-webhooks": { type: "boolean", default: false },
     "skip-bundles": { type: "boolean", default: false },
+    "skip-e2e": { type: "boolean", default: false },
+    "e2e-modes": { type: "string" },
+    "e2e-sizes": { type: "string" },
+    "e2e-formats": { type: "string" },
+    "e2e-import": { type: "string" },
+    "e2e-log-level": { type: "string" },
     reuse: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     profile: { type: "string" },
@@ -123,6 +152,12 @@ const apiDuration = Number(args.duration ?? (args.quick ? 5 : 10));
 // Peak RSS moves by ±5–10 MiB between identical runs (when V8 collects is not up to us), so
 // each figure is the median of several runs; a single run could pass or fail the flatness check on luck.
 const repeat = Math.max(1, Number(args.repeat ?? (args.quick ? 1 : 3)));
+const e2eModes = (args["e2e-modes"] ? args["e2e-modes"].split(",") : [...E2E_MODES]) as E2eMode[];
+for (const m of e2eModes) if (!E2E_MODES.includes(m)) throw new Error(`unknown end-to-end mode ${m} (${E2E_MODES.join(", ")})`);
+const e2eSizes = args["e2e-sizes"] ? args["e2e-sizes"].split(",").map((s) => Number(s.replace(/[_,]/g, ""))) : sizes;
+const e2eFormats = (args["e2e-formats"] ? args["e2e-formats"].split(",") : [...E2E_FORMATS]) as E2eFormat[];
+for (const f of e2eFormats) if (!E2E_FORMATS.includes(f)) throw new Error(`unknown format ${f}`);
+const e2eImport = Number(args["e2e-import"] ?? Math.max(...e2eSizes));
 const serverUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 
 const runStarted = performance.now();
@@ -384,14 +419,19 @@ async function main() {
   // The build comes first: when it fails, the run says so at once and still measures the exports.
   let build: Awaited<ReturnType<typeof ensureBuild>> | null = null;
   let buildError: string | null = null;
-  if (!args["skip-api"] && targets.length) {
+  // The child figures of the results this run replaces: the end-to-end comparison's reference under --skip-exports.
+  const previous = readPreviousResults();
+
+  const drivers = new Set(targets.map((t) => t.target.driver));
+  const runE2e = !args["skip-e2e"] && e2eModes.some((m) => drivers.has(m === "embedded" ? "pglite" : "postgres"));
+  if ((!args["skip-api"] || runE2e) && targets.length) {
     log(`\n== Build`);
     try {
       build = args["no-build"] ? { built: false, seconds: 0, reason: "--no-build" } : await ensureBuild(log, logFile);
       log(build.built ? `  built in ${build.seconds.toFixed(0)} s` : `  .next is ${build.reason}`);
     } catch (err) {
       buildError = err instanceof Error ? err.message : String(err);
-      log(`  ${buildError}\n  The API part is skipped.`);
+      log(`  ${buildError}\n  The API and end-to-end parts are skipped.`);
     }
   }
 
@@ -415,6 +455,33 @@ async function main() {
       }
     }
   }
+
+  // End to end through the built app (bench/e2e.ts), after the child-process figures it is compared with.
+  let e2e: E2eResults | null = null;
+  if (runE2e && build) {
+    const modes = e2eModes.filter((m) => drivers.has(m === "embedded" ? "pglite" : "postgres"));
+    log(`\n== End to end (${modes.join(", ")}; ${e2eSizes.map((n) => fmt.n(n)).join(", ")}; ${e2eFormats.join(", ")})`);
+    e2e = await e2eBench({
+      modes,
+      sizes: e2eSizes,
+      formats: e2eFormats,
+      repeat,
+      serverUrl,
+      reuse: args.reuse,
+      importMeasurements: e2eImport,
+      pdfMaxRows: PDF_MAX_ROWS,
+      logLevel: args["e2e-log-level"] ?? "warn",
+      profileDir: args.profile === "e2e" ? path.join(BENCH_DATA, "profiles") : undefined,
+      log,
+      logFile,
+    });
+    log(`  [${elapsed()}]`);
+  }
+  const childReference: { from: string; figures: ChildFigure[] } = runs.length
+    ? { from: "this run", figures: runs }
+    : { from: previous ? `bench/results.json of ${previous.generatedAt}` : "none", figures: previous?.exports ?? [] };
+  const e2eChecksList = e2e ? e2eChecks(e2e) : [];
+  const comparison = e2e ? compareWithChild(e2e, childReference.figures) : [];
 
   const api: ApiFigures[] = [];
   let apiError: string | null = null;
@@ -489,9 +556,17 @@ async function main() {
     schedules: schedules?.figures ?? null,
     webhooks: webhooks?.figures ?? null,
     bundles: bundles?.figures ?? null,
+    e2e: e2e
+      ? {
+          options: { modes: e2e.modes.map((m) => m.mode), sizes: e2eSizes, formats: e2eFormats, repeat, importMeasurements: e2eImport },
+          ...e2e,
+          checks: e2eChecksList,
+          comparison: { childFiguresFrom: childReference.from, rows: comparison },
+        }
+      : null,
     api: api.map((a) => ({ ...a })),
     build,
-    errors: { build: buildError, api: apiError },
+    errors: { build: buildError, api: apiError, e2e: e2e?.modes.filter((m) => m.error).map((m) => `${m.mode}: ${m.error}`) ?? [] },
     checks: checkList,
     totalSeconds,
   };
@@ -534,6 +609,7 @@ async function main() {
       ),
     );
   }
+  if (e2e) printE2e(e2e, e2eChecksList, comparison, childReference.from);
   if (api.length) {
     log(`\n## API (${api[0].list.connections} connections, ${apiDuration} s each; API key auth)\n`);
     const rows: (string | number)[][] = [];
@@ -585,11 +661,124 @@ async function main() {
     log(`\nAPI part incomplete: ${buildError ?? apiError}`);
     process.exitCode = 1;
   }
+  for (const m of e2e?.modes ?? [])
+    if (m.error) {
+      log(`\nEnd-to-end part incomplete: ${m.mode}: ${m.error}`);
+      process.exitCode = 1;
+    }
   log(
     `\nTotal ${(totalSeconds / 60).toFixed(1)} min; load average at end ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}. Figures in bench/results.json, logs in bench/.data/.`,
+  );
+}
+
+function readPreviousResults(): { generatedAt: string; exports: ChildFigure[] } | null {
+  try {
+    const r = JSON.parse(fs.readFileSync(path.join(ROOT, "bench", "results.json"), "utf8")) as {
+      generatedAt?: string;
+      exports?: ChildFigure[];
+    };
+    return r.exports?.length ? { generatedAt: r.generatedAt ?? "?", exports: r.exports } : null;
+  } catch {
+    return null;
+  }
+}
+
+function printE2e(
+  e2e: E2eResults,
+  checkList: ReturnType<typeof e2eChecks>,
+  comparison: ReturnType<typeof compareWithChild>,
+  childFrom: string,
+) {
+  const opt = (v: number | null) => (v === null ? "–" : fmt.s(v));
+  log(
+    `\n## End to end (POST /api/projects/{id}/export → GET /api/exports/{id} says completed, polled every 50 ms; median of ${repeat}; ` +
+      `pipeline = the export's started → completed; server CPU = the next start process tree's; RSS = that tree's)\n`,
+  );
+  log(
+    table(
+      [
+        "mode",
+        "project",
+        "format",
+        "MiB",
+        "seconds",
+        "pipeline s",
+        "queue s",
+        "server CPU s",
+        "peak RSS +MiB",
+        "idle after MiB",
+        "polls p90/max ms",
+        "progress writes",
+      ],
+      e2e.figures.map((f) => [
+        f.mode,
+        fmt.n(f.size),
+        f.format,
+        (f.bytes / MB).toFixed(1),
+        fmt.s(f.seconds),
+        opt(f.pipelineSeconds),
+        f.queueSeconds === null ? "–" : f.queueSeconds.toFixed(2),
+        opt(f.cpuSeconds) + (f.storeCpuSeconds !== null ? ` (+s3rver ${fmt.s(f.storeCpuSeconds)})` : ""),
+        f.peakIncreaseMb.toFixed(0),
+        f.idleAfterMb.toFixed(0),
+        `${f.pollP90Ms.toFixed(0)}/${f.pollMaxMs.toFixed(0)}`,
+        f.progressWrites,
+      ]),
+    ),
+  );
+  log(`\n## Server memory per mode (RSS of the whole process tree, MiB)\n`);
+  log(
+    table(
+      ["mode", "start s", "processes", "idle after start", "after warm-up", "after the exports", "after import", "import"],
+      e2e.modes.map((m) => [
+        m.mode,
+        m.startupSeconds.toFixed(1),
+        m.processes.length,
+        m.idleAfterStartMb.toFixed(0),
+        m.idleAfterWarmupMb.toFixed(0),
+        m.idleAfterExportsMb.toFixed(0),
+        m.import ? m.import.idleAfterMb.toFixed(0) : "–",
+        m.import
+          ? `${fmt.n(m.import.measurements)} measurements in ${m.import.bodies.length} request(s), ${fmt.s(m.import.seconds)} s, peak ${m.import.peakMb.toFixed(0)} MiB` +
+            (m.import.note ? `; ${m.import.note}` : "")
+          : m.error
+            ? `failed: ${m.error.split("\n")[0]}`
+            : "–",
+      ]),
+    ),
+  );
+  log(`\n## End-to-end targets (issue 18)\n`);
+  log(
+    table(
+      ["target", "requirement", "figure", "met"],
+      checkList.map((c) => [c.target, c.requirement, c.figure, c.pass === null ? "–" : c.pass ? "met" : "NOT MET"]),
+    ),
+  );
+  log(
+    `\n## End to end vs child process (child figures from ${childFrom}; ratio = e2e / child wall time, flagged > 1.3×; ` +
+      `pipeline = the server's started → completed / child; CPU = server tree CPU / child CPU)\n`,
+  );
+  log(
+    comparison.length
+      ? table(
+          ["mode", "project", "format", "e2e s", "child s", "e2e/child", "pipeline/child", "CPU e2e/child", "peak RSS + e2e/child MiB", ""],
+          comparison.map((c) => [
+            c.mode,
+            fmt.n(c.size),
+            c.format,
+            fmt.s(c.e2eSeconds),
+            fmt.s(c.childSeconds),
+            `${c.ratio.toFixed(2)}×`,
+            c.pipelineRatio === null ? "–" : `${c.pipelineRatio.toFixed(2)}×`,
+            c.cpuRatio === null ? "–" : `${c.cpuRatio.toFixed(2)}×`,
+            `${c.peakRssE2eMb.toFixed(0)} / ${c.peakRssChildMb.toFixed(0)}`,
+            c.flagged ? "> 1.3×" : "",
+          ]),
+        )
+      : "(no child-process figures of the same driver, size and format to compare with)",
   );
 }
 
