@@ -86,6 +86,8 @@ export type E2eRun = {
 };
 
 export type E2eFigures = {
+  /** When the run that measured it started (runs with --e2e-modes/--e2e-sizes add up; see run.ts). */
+  measuredAt?: string;
   mode: E2eMode;
   driver: "pglite" | "postgres";
   storage: "disk" | "s3";
@@ -123,6 +125,7 @@ export type E2eImport = {
 };
 
 export type E2eModeFigures = {
+  measuredAt?: string;
   mode: E2eMode;
   driver: "pglite" | "postgres";
   storage: "disk" | "s3";
@@ -838,6 +841,7 @@ export type ChildFigure = {
   seconds: number;
   cpuSeconds?: number;
   rssIncreaseMb: number;
+  measuredAt?: string;
 };
 
 export type E2eComparison = {
@@ -853,6 +857,8 @@ export type E2eComparison = {
   peakRssE2eMb: number;
   peakRssChildMb: number;
   flagged: boolean;
+  e2eMeasuredAt?: string;
+  childMeasuredAt?: string;
 };
 
 export function compareWithChild(r: E2eResults, child: ChildFigure[]): E2eComparison[] {
@@ -873,7 +879,59 @@ export function compareWithChild(r: E2eResults, child: ChildFigure[]): E2eCompar
       peakRssE2eMb: f.peakIncreaseMb,
       peakRssChildMb: c.rssIncreaseMb,
       flagged: ratio > 1.3,
+      e2eMeasuredAt: f.measuredAt,
+      childMeasuredAt: c.measuredAt,
     });
   }
   return out;
+}
+
+// ---------------------------------------------------------------------------
+// Partial runs add up: figures of modes, sizes and formats not run this time come from earlier runs.
+// ---------------------------------------------------------------------------
+
+const LATEST_E2E = path.join(BENCH_DATA, "e2e-latest.json");
+const LATEST_CHILD = path.join(BENCH_DATA, "exports-latest.json");
+
+function readJsonFile<T>(file: string): T | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8")) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** This run's end-to-end figures over the latest earlier ones of the same mode, size and format; saved for the next run. */
+export function mergeE2e(run: E2eResults, measuredAt: string): E2eResults {
+  const earlier = readJsonFile<E2eResults>(LATEST_E2E) ?? { modes: [], figures: [] };
+  const mine = run.figures.map((f) => ({ ...f, measuredAt }));
+  const modes = run.modes.map((m) => ({ ...m, measuredAt }));
+  const merged: E2eResults = {
+    modes: [...earlier.modes.filter((m) => !modes.some((x) => x.mode === m.mode)), ...modes].sort(
+      (a, b) => E2E_MODES.indexOf(a.mode) - E2E_MODES.indexOf(b.mode),
+    ),
+    figures: [
+      ...earlier.figures.filter((f) => !mine.some((x) => x.mode === f.mode && x.size === f.size && x.format === f.format)),
+      ...mine,
+    ].sort(
+      (a, b) =>
+        E2E_MODES.indexOf(a.mode) - E2E_MODES.indexOf(b.mode) ||
+        a.size - b.size ||
+        E2E_FORMATS.indexOf(a.format) - E2E_FORMATS.indexOf(b.format),
+    ),
+  };
+  fs.writeFileSync(LATEST_E2E, JSON.stringify(merged, null, 2));
+  return merged;
+}
+
+/** Likewise for the child-process export figures the comparison needs. */
+export function mergeChild(run: ChildFigure[], measuredAt: string): ChildFigure[] {
+  const earlier = readJsonFile<ChildFigure[]>(LATEST_CHILD) ?? [];
+  const mine = run.map((f) => ({ ...f, measuredAt }));
+  const merged = [
+    ...earlier.filter((f) => !mine.some((x) => x.driver === f.driver && x.size === f.size && x.format === f.format)),
+    ...mine,
+  ];
+  fs.writeFileSync(LATEST_CHILD, JSON.stringify(merged, null, 2));
+  return merged;
 }

@@ -14,6 +14,8 @@
  *   --skip-schedules    no schedules figure (10,000 due in one minute on PostgreSQL; bench/schedules.ts)
  *   --skip-webhooks     no webhook figure (1,000 exports × 3 endpoints on the embedded default; bench/webhooks.ts)
  *   --skip-bundles      no bundle figure (20 documents × 5 formats vs 100 single exports on PostgreSQL; bench/bundles.ts)
+ *   --pages-per-document N  sheets per document of the projects the exports part seeds (default: about 2,500
+ *                       measurements a sheet, at most 100; the end-to-end part always seeds 5 × 40, as issue 18 measured)
  *   --skip-e2e          no end-to-end part (bench/e2e.ts: the built app per mode, POST → completed, server RSS)
  *   --e2e-modes m,…     embedded,pg-disk,pg-s3 (default all three; the pg modes need PostgreSQL, embedded not --skip-pglite)
  *   --e2e-sizes n,…     measurement counts of the end-to-end part (default: --sizes)
@@ -58,6 +60,8 @@ import {
   E2E_MODES,
   e2eBench,
   e2eChecks,
+  mergeChild,
+  mergeE2e,
   type ChildFigure,
   type E2eFormat,
   type E2eMode,
@@ -132,6 +136,7 @@ const { values: args } = parseArgs({
     "skip-webhooks": { type: "boolean", default: false },
     "skip-bundles": { type: "boolean", default: false },
     "skip-e2e": { type: "boolean", default: false },
+    "pages-per-document": { type: "string" },
     "e2e-modes": { type: "string" },
     "e2e-sizes": { type: "string" },
     "e2e-formats": { type: "string" },
@@ -161,6 +166,7 @@ const e2eImport = Number(args["e2e-import"] ?? Math.max(...e2eSizes));
 const serverUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 
 const runStarted = performance.now();
+const runStartedAt = new Date().toISOString();
 fs.mkdirSync(BENCH_DATA, { recursive: true });
 const logFile = path.join(BENCH_DATA, "bench.log");
 fs.writeFileSync(logFile, `bench started ${new Date().toISOString()}\n`);
@@ -210,7 +216,7 @@ async function exportBench(target: Target, dataDir: string): Promise<{ seeds: Se
   }
   for (const size of sizes.filter((n) => !seeds.some((s) => s.measurements === n))) {
     log(`  seeding ${fmt.n(size)} measurements …`);
-    const s = await seed(target, dataDir, size);
+    const s = await seed(target, dataDir, size, args["pages-per-document"] ? ["--pages-per-document", args["pages-per-document"]] : []);
     log(`  seeded ${fmt.n(size)} in ${s.seconds.toFixed(1)} s (${fmt.n(size / s.seconds)} rows/s)`);
     seeds.push(s);
   }
@@ -419,9 +425,6 @@ async function main() {
   // The build comes first: when it fails, the run says so at once and still measures the exports.
   let build: Awaited<ReturnType<typeof ensureBuild>> | null = null;
   let buildError: string | null = null;
-  // The child figures of the results this run replaces: the end-to-end comparison's reference under --skip-exports.
-  const previous = readPreviousResults();
-
   const drivers = new Set(targets.map((t) => t.target.driver));
   const runE2e = !args["skip-e2e"] && e2eModes.some((m) => drivers.has(m === "embedded" ? "pglite" : "postgres"));
   if ((!args["skip-api"] || runE2e) && targets.length) {
@@ -477,11 +480,12 @@ async function main() {
     });
     log(`  [${elapsed()}]`);
   }
-  const childReference: { from: string; figures: ChildFigure[] } = runs.length
-    ? { from: "this run", figures: runs }
-    : { from: previous ? `bench/results.json of ${previous.generatedAt}` : "none", figures: previous?.exports ?? [] };
-  const e2eChecksList = e2e ? e2eChecks(e2e) : [];
-  const comparison = e2e ? compareWithChild(e2e, childReference.figures) : [];
+  // Runs of some modes, sizes or formats add up (bench/.data/e2e-latest.json, exports-latest.json): the tables,
+  // targets and comparison cover the latest figure of each, and say when each was measured.
+  const childFigures: ChildFigure[] = mergeChild(runs, runStartedAt);
+  const e2eAll = e2e ? mergeE2e(e2e, runStartedAt) : null;
+  const e2eChecksList = e2eAll ? e2eChecks(e2eAll) : [];
+  const comparison = e2eAll ? compareWithChild(e2eAll, childFigures) : [];
 
   const api: ApiFigures[] = [];
   let apiError: string | null = null;
@@ -556,14 +560,17 @@ async function main() {
     schedules: schedules?.figures ?? null,
     webhooks: webhooks?.figures ?? null,
     bundles: bundles?.figures ?? null,
-    e2e: e2e
-      ? {
-          options: { modes: e2e.modes.map((m) => m.mode), sizes: e2eSizes, formats: e2eFormats, repeat, importMeasurements: e2eImport },
-          ...e2e,
-          checks: e2eChecksList,
-          comparison: { childFiguresFrom: childReference.from, rows: comparison },
-        }
-      : null,
+    e2e:
+      e2e && e2eAll
+        ? {
+            options: { modes: e2e.modes.map((m) => m.mode), sizes: e2eSizes, formats: e2eFormats, repeat, importMeasurements: e2eImport },
+            thisRun: e2e,
+            // With earlier runs' figures for what this one left out (measuredAt says which).
+            merged: e2eAll,
+            checks: e2eChecksList,
+            comparison,
+          }
+        : null,
     api: api.map((a) => ({ ...a })),
     build,
     errors: { build: buildError, api: apiError, e2e: e2e?.modes.filter((m) => m.error).map((m) => `${m.mode}: ${m.error}`) ?? [] },
@@ -609,7 +616,7 @@ async function main() {
       ),
     );
   }
-  if (e2e) printE2e(e2e, e2eChecksList, comparison, childReference.from);
+  if (e2eAll) printE2e(e2eAll, e2eChecksList, comparison);
   if (api.length) {
     log(`\n## API (${api[0].list.connections} connections, ${apiDuration} s each; API key auth)\n`);
     const rows: (string | number)[][] = [];
@@ -674,25 +681,10 @@ async function main() {
   );
 }
 
-function readPreviousResults(): { generatedAt: string; exports: ChildFigure[] } | null {
-  try {
-    const r = JSON.parse(fs.readFileSync(path.join(ROOT, "bench", "results.json"), "utf8")) as {
-      generatedAt?: string;
-      exports?: ChildFigure[];
-    };
-    return r.exports?.length ? { generatedAt: r.generatedAt ?? "?", exports: r.exports } : null;
-  } catch {
-    return null;
-  }
-}
-
-function printE2e(
-  e2e: E2eResults,
-  checkList: ReturnType<typeof e2eChecks>,
-  comparison: ReturnType<typeof compareWithChild>,
-  childFrom: string,
-) {
+function printE2e(e2e: E2eResults, checkList: ReturnType<typeof e2eChecks>, comparison: ReturnType<typeof compareWithChild>) {
   const opt = (v: number | null) => (v === null ? "–" : fmt.s(v));
+  // Figures from earlier runs (partial runs add up) carry their time; this run's are marked "now".
+  const when = (at?: string) => (!at || at === runStartedAt ? "now" : at.slice(5, 16).replace("T", " "));
   log(
     `\n## End to end (POST /api/projects/{id}/export → GET /api/exports/{id} says completed, polled every 50 ms; median of ${repeat}; ` +
       `pipeline = the export's started → completed; server CPU = the next start process tree's; RSS = that tree's)\n`,
@@ -712,6 +704,7 @@ function printE2e(
         "idle after MiB",
         "polls p90/max ms",
         "progress writes",
+        "measured",
       ],
       e2e.figures.map((f) => [
         f.mode,
@@ -726,13 +719,14 @@ function printE2e(
         f.idleAfterMb.toFixed(0),
         `${f.pollP90Ms.toFixed(0)}/${f.pollMaxMs.toFixed(0)}`,
         f.progressWrites,
+        when(f.measuredAt),
       ]),
     ),
   );
   log(`\n## Server memory per mode (RSS of the whole process tree, MiB)\n`);
   log(
     table(
-      ["mode", "start s", "processes", "idle after start", "after warm-up", "after the exports", "after import", "import"],
+      ["mode", "start s", "processes", "idle after start", "after warm-up", "after the exports", "after import", "import", "measured"],
       e2e.modes.map((m) => [
         m.mode,
         m.startupSeconds.toFixed(1),
@@ -747,6 +741,7 @@ function printE2e(
           : m.error
             ? `failed: ${m.error.split("\n")[0]}`
             : "–",
+        when(m.measuredAt),
       ]),
     ),
   );
@@ -758,13 +753,25 @@ function printE2e(
     ),
   );
   log(
-    `\n## End to end vs child process (child figures from ${childFrom}; ratio = e2e / child wall time, flagged > 1.3×; ` +
+    `\n## End to end vs child process (the child-process export part's figures; ratio = e2e / child wall time, flagged > 1.3×; ` +
       `pipeline = the server's started → completed / child; CPU = server tree CPU / child CPU)\n`,
   );
   log(
     comparison.length
       ? table(
-          ["mode", "project", "format", "e2e s", "child s", "e2e/child", "pipeline/child", "CPU e2e/child", "peak RSS + e2e/child MiB", ""],
+          [
+            "mode",
+            "project",
+            "format",
+            "e2e s",
+            "child s",
+            "e2e/child",
+            "pipeline/child",
+            "CPU e2e/child",
+            "peak RSS + e2e/child MiB",
+            "",
+            "measured e2e / child",
+          ],
           comparison.map((c) => [
             c.mode,
             fmt.n(c.size),
@@ -776,6 +783,7 @@ function printE2e(
             c.cpuRatio === null ? "–" : `${c.cpuRatio.toFixed(2)}×`,
             `${c.peakRssE2eMb.toFixed(0)} / ${c.peakRssChildMb.toFixed(0)}`,
             c.flagged ? "> 1.3×" : "",
+            `${when(c.e2eMeasuredAt)} / ${when(c.childMeasuredAt)}`,
           ]),
         )
       : "(no child-process figures of the same driver, size and format to compare with)",
