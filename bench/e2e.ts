@@ -32,7 +32,6 @@ const EMAIL = "e2e-bench@example.com";
 const DOCUMENTS = 5;
 const PAGES_PER_DOCUMENT = 40;
 const WARMUP_MEASUREMENTS = 1000;
-const POLL_MS = 50;
 const SAMPLE_MS = 50;
 /** How long after an export completes its "idle after" RSS is read. */
 const IDLE_AFTER_MS = 3000;
@@ -52,6 +51,8 @@ export type E2eOptions = {
   /** Embedded mode: measurements to import through `POST /api/projects` after the exports (0: none). */
   importMeasurements: number;
   pdfMaxRows: number;
+  /** Poll interval of GET /api/exports/{id} (default 50 ms; a longer one shows what the polls themselves cost). */
+  pollMs: number;
   logLevel: string;
   /** Run the app under --cpu-prof; profiles land here when it stops. */
   profileDir?: string;
@@ -455,6 +456,7 @@ type Ctx = {
   sampler: TreeSampler;
   storePid: number | null;
   measurePostgres: boolean;
+  pollMs: number;
 };
 
 async function runExport(ctx: Ctx, projectId: string, format: E2eFormat): Promise<{ run: E2eRun; downloadUrl: string | null }> {
@@ -490,7 +492,7 @@ async function runExport(ctx: Ctx, projectId: string, format: E2eFormat): Promis
       throw new Error(`${format} export ${id} ${body.status}: ${body.error_message}`);
     if (performance.now() - t0 > EXPORT_TIMEOUT_MS)
       throw new Error(`${format} export ${id} did not complete within ${EXPORT_TIMEOUT_MS / 60000} min`);
-    await sleep(Math.max(0, POLL_MS - latency));
+    await sleep(Math.max(0, ctx.pollMs - latency));
   }
   const seconds = (performance.now() - t0) / 1000;
   const cpu1 = sampler.cpuMs();
@@ -660,6 +662,7 @@ export async function e2eBench(opts: E2eOptions): Promise<E2eResults> {
         auth,
         sampler,
         storePid: store?.process.pid ?? null,
+        pollMs: opts.pollMs,
         measurePostgres:
           driver === "postgres" && ["localhost", "127.0.0.1", "::1", "[::1]"].includes(new URL((p.target as { url: string }).url).hostname),
       };

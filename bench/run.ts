@@ -23,6 +23,7 @@
  *   --e2e-import N      embedded mode: import N measurements through POST /api/projects after its exports and report
  *                       idle RSS after (default the largest e2e size; 0: no import)
  *   --e2e-log-level L   LOG_LEVEL of the app in the end-to-end part (default warn)
+ *   --e2e-poll-ms N     poll interval of GET /api/exports/{id} (default 50; a long one shows what polling costs)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --no-build          use .next as it is, even when stale
  *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles);
@@ -142,6 +143,7 @@ const { values: args } = parseArgs({
     "e2e-formats": { type: "string" },
     "e2e-import": { type: "string" },
     "e2e-log-level": { type: "string" },
+    "e2e-poll-ms": { type: "string" },
     reuse: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     profile: { type: "string" },
@@ -162,6 +164,7 @@ for (const m of e2eModes) if (!E2E_MODES.includes(m)) throw new Error(`unknown e
 const e2eSizes = args["e2e-sizes"] ? args["e2e-sizes"].split(",").map((s) => Number(s.replace(/[_,]/g, ""))) : sizes;
 const e2eFormats = (args["e2e-formats"] ? args["e2e-formats"].split(",") : [...E2E_FORMATS]) as E2eFormat[];
 for (const f of e2eFormats) if (!E2E_FORMATS.includes(f)) throw new Error(`unknown format ${f}`);
+const e2ePollMs = Number(args["e2e-poll-ms"] ?? 50);
 const e2eImport = Number(args["e2e-import"] ?? Math.max(...e2eSizes));
 const serverUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -473,6 +476,7 @@ async function main() {
       reuse: args.reuse,
       importMeasurements: e2eImport,
       pdfMaxRows: PDF_MAX_ROWS,
+      pollMs: e2ePollMs,
       logLevel: args["e2e-log-level"] ?? "warn",
       profileDir: args.profile === "e2e" ? path.join(BENCH_DATA, "profiles") : undefined,
       log,
@@ -686,7 +690,7 @@ function printE2e(e2e: E2eResults, checkList: ReturnType<typeof e2eChecks>, comp
   // Figures from earlier runs (partial runs add up) carry their time; this run's are marked "now".
   const when = (at?: string) => (!at || at === runStartedAt ? "now" : at.slice(5, 16).replace("T", " "));
   log(
-    `\n## End to end (POST /api/projects/{id}/export → GET /api/exports/{id} says completed, polled every 50 ms; median of ${repeat}; ` +
+    `\n## End to end (POST /api/projects/{id}/export → GET /api/exports/{id} says completed, polled every ${e2ePollMs} ms; median of ${repeat}; ` +
       `pipeline = the export's started → completed; server CPU = the next start process tree's; RSS = that tree's)\n`,
   );
   log(
