@@ -63,6 +63,8 @@ export type E2eOptions = {
 export type E2eRun = {
   exportId: string;
   seconds: number;
+  /** The POST's own answer time (validation, the PDF cap's row count, the insert). */
+  postSeconds: number;
   /** Export row: created → started (queue wait) and started → completed (the pipeline, what the child-process part times). */
   queueSeconds: number | null;
   pipelineSeconds: number | null;
@@ -98,6 +100,7 @@ export type E2eFigures = {
   bytes: number;
   /** Medians over the runs. */
   seconds: number;
+  postSeconds: number;
   pipelineSeconds: number | null;
   queueSeconds: number | null;
   cpuSeconds: number | null;
@@ -474,6 +477,7 @@ async function runExport(ctx: Ctx, projectId: string, format: E2eFormat): Promis
   const created = (await res.json()) as { export_id?: string };
   if (res.status !== 202 || !created.export_id) throw new Error(`POST ${format} export answered ${res.status}: ${JSON.stringify(created)}`);
   const id = created.export_id;
+  const postSeconds = (performance.now() - t0) / 1000;
   const polls: number[] = [];
   const updates = new Set<string>();
   let done: ExportOut;
@@ -509,6 +513,7 @@ async function runExport(ctx: Ctx, projectId: string, format: E2eFormat): Promis
   const run: E2eRun = {
     exportId: id,
     seconds,
+    postSeconds,
     queueSeconds: delta(createdAt, startedAt),
     pipelineSeconds: delta(startedAt, completedAt),
     cpuSeconds: delta(cpu0, cpu1),
@@ -720,6 +725,7 @@ export async function e2eBench(opts: E2eOptions): Promise<E2eResults> {
             rows: mid.records,
             bytes: mid.bytes,
             seconds: median(runs.map((r) => r.seconds)),
+            postSeconds: median(runs.map((r) => r.postSeconds)),
             pipelineSeconds: medianOrNull(runs.map((r) => r.pipelineSeconds)),
             queueSeconds: medianOrNull(runs.map((r) => r.queueSeconds)),
             cpuSeconds: medianOrNull(runs.map((r) => r.cpuSeconds)),
