@@ -142,6 +142,8 @@ export type E2eModeFigures = {
   idleAfterWarmupMb: number;
   /** Idle poll latency after the warm-up: the reference for the polls during exports. */
   idlePollMedianMs: number;
+  /** Server CPU per status poll when nothing runs: what 20 polls a second take from an export. */
+  idlePollCpuMs: number | null;
   idleAfterExportsMb: number;
   import: E2eImport | null;
   error: string | null;
@@ -614,6 +616,7 @@ export async function e2eBench(opts: E2eOptions): Promise<E2eResults> {
       idleAfterStartMb: 0,
       idleAfterWarmupMb: 0,
       idlePollMedianMs: 0,
+      idlePollCpuMs: null,
       idleAfterExportsMb: 0,
       import: null,
       error: null,
@@ -683,16 +686,21 @@ export async function e2eBench(opts: E2eOptions): Promise<E2eResults> {
 
       // Every format once on a small project: route code loaded, JIT warm, the runner's first job behind it.
       for (const format of opts.formats) await runExport(ctx, p.setup.warmupProjectId, format);
+      // The status poll of the last warm-up export, as the timed runs send it.
+      const [last] = (await getJson<{ exports: { id: string }[] }>(`${server.url}/api/exports?limit=1`, auth)).body.exports;
       const idle: number[] = [];
-      for (let i = 0; i < 10; i++) {
+      const idleCpu0 = sampler.cpuMs();
+      for (let i = 0; i < 50; i++) {
         const t = performance.now();
-        await getJson(`${server.url}/api/exports?limit=1`, auth);
+        await getJson(`${server.url}/api/exports/${last.id}`, auth);
         idle.push(performance.now() - t);
       }
+      const idleCpu1 = sampler.cpuMs();
+      modeFig.idlePollCpuMs = idleCpu0 === null || idleCpu1 === null ? null : (idleCpu1 - idleCpu0) / idle.length;
       modeFig.idlePollMedianMs = median(idle);
       modeFig.idleAfterWarmupMb = sampler.mark() / MB;
       log(
-        `  warm-up exports done; idle RSS ${modeFig.idleAfterWarmupMb.toFixed(0)} MiB; idle GET ${modeFig.idlePollMedianMs.toFixed(1)} ms`,
+        `  warm-up exports done; idle RSS ${modeFig.idleAfterWarmupMb.toFixed(0)} MiB; idle status poll ${modeFig.idlePollMedianMs.toFixed(1)} ms, ${modeFig.idlePollCpuMs?.toFixed(1) ?? "–"} ms server CPU`,
       );
 
       for (const size of opts.sizes) {

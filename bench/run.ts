@@ -732,11 +732,23 @@ function printE2e(e2e: E2eResults, checkList: ReturnType<typeof e2eChecks>, comp
   log(`\n## Server memory per mode (RSS of the whole process tree, MiB)\n`);
   log(
     table(
-      ["mode", "start s", "processes", "idle after start", "after warm-up", "after the exports", "after import", "import", "measured"],
+      [
+        "mode",
+        "start s",
+        "processes",
+        "status poll ms (CPU ms)",
+        "idle after start",
+        "after warm-up",
+        "after the exports",
+        "after import",
+        "import",
+        "measured",
+      ],
       e2e.modes.map((m) => [
         m.mode,
         m.startupSeconds.toFixed(1),
         m.processes.length,
+        `${m.idlePollMedianMs.toFixed(1)} (${m.idlePollCpuMs?.toFixed(1) ?? "–"})`,
         m.idleAfterStartMb.toFixed(0),
         m.idleAfterWarmupMb.toFixed(0),
         m.idleAfterExportsMb.toFixed(0),
