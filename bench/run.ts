@@ -23,6 +23,8 @@
  *   --e2e-import N      embedded mode: import N measurements through POST /api/projects after its exports and report
  *                       idle RSS after (default the largest e2e size; 0: no import)
  *   --e2e-log-level L   LOG_LEVEL of the app in the end-to-end part (default warn)
+ *   --e2e-report        with --skip-e2e: print the end-to-end tables, targets and comparison of the latest
+ *                       figures (bench/.data/e2e-latest.json) without measuring
  *   --e2e-poll-ms N     poll interval of GET /api/exports/{id} (default 50; a long one shows what polling costs)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --no-build          use .next as it is, even when stale
@@ -144,6 +146,7 @@ const { values: args } = parseArgs({
     "e2e-import": { type: "string" },
     "e2e-log-level": { type: "string" },
     "e2e-poll-ms": { type: "string" },
+    "e2e-report": { type: "boolean", default: false },
     reuse: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     profile: { type: "string" },
@@ -487,7 +490,7 @@ async function main() {
   // Runs of some modes, sizes or formats add up (bench/.data/e2e-latest.json, exports-latest.json): the tables,
   // targets and comparison cover the latest figure of each, and say when each was measured.
   const childFigures: ChildFigure[] = mergeChild(runs, runStartedAt);
-  const e2eAll = e2e ? mergeE2e(e2e, runStartedAt) : null;
+  const e2eAll = e2e ? mergeE2e(e2e, runStartedAt) : args["e2e-report"] ? mergeE2e({ modes: [], figures: [] }, runStartedAt) : null;
   const e2eChecksList = e2eAll ? e2eChecks(e2eAll) : [];
   const comparison = e2eAll ? compareWithChild(e2eAll, childFigures) : [];
 
@@ -564,17 +567,25 @@ async function main() {
     schedules: schedules?.figures ?? null,
     webhooks: webhooks?.figures ?? null,
     bundles: bundles?.figures ?? null,
-    e2e:
-      e2e && e2eAll
-        ? {
-            options: { modes: e2e.modes.map((m) => m.mode), sizes: e2eSizes, formats: e2eFormats, repeat, importMeasurements: e2eImport },
-            thisRun: e2e,
-            // With earlier runs' figures for what this one left out (measuredAt says which).
-            merged: e2eAll,
-            checks: e2eChecksList,
-            comparison,
-          }
-        : null,
+    e2e: e2eAll
+      ? {
+          options: e2e
+            ? {
+                modes: e2e.modes.map((m) => m.mode),
+                sizes: e2eSizes,
+                formats: e2eFormats,
+                repeat,
+                importMeasurements: e2eImport,
+                pollMs: e2ePollMs,
+              }
+            : "--e2e-report: figures of earlier runs only",
+          thisRun: e2e,
+          // With earlier runs' figures for what this one left out (measuredAt says which).
+          merged: e2eAll,
+          checks: e2eChecksList,
+          comparison,
+        }
+      : null,
     api: api.map((a) => ({ ...a })),
     build,
     errors: { build: buildError, api: apiError, e2e: e2e?.modes.filter((m) => m.error).map((m) => `${m.mode}: ${m.error}`) ?? [] },
