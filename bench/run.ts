@@ -35,8 +35,9 @@
  *                       median time and the median peak RSS (every run's figures are in results.json);
  *                       the end-to-end exports likewise
  *
- * The comparison end to end / child process uses the child figures of the same run; with
- * --skip-exports, those of the bench/results.json the run replaces (its date is printed).
+ * --quick makes the end-to-end part one run of every format at 100k. Partial runs add up: the
+ * end-to-end tables, targets and the e2e/child comparison use the latest figure of each mode, size
+ * and format (bench/.data/e2e-latest.json, exports-latest.json), each shown with when it was measured.
  */
 import fs from "node:fs";
 import os from "node:os";
