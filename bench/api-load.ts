@@ -116,9 +116,9 @@ export async function ensureBuild(
 // Server
 // ---------------------------------------------------------------------------
 
-type Server = { url: string; process: ChildProcess; stop(): Promise<void> };
+export type Server = { url: string; process: ChildProcess; stop(): Promise<void> };
 
-async function startServer(env: NodeJS.ProcessEnv, port: number, logFile: string, profileDir?: string): Promise<Server> {
+export async function startServer(env: NodeJS.ProcessEnv, port: number, logFile: string, profileDir?: string): Promise<Server> {
   const url = `http://127.0.0.1:${port}`;
   const nodeFlags = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(
@@ -184,7 +184,7 @@ function ticksPerSecond(): number {
 }
 
 /** utime + stime of a process in ms, or null when /proc is not there. */
-function processCpuMs(pid: number): number | null {
+export function processCpuMs(pid: number): number | null {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -195,7 +195,7 @@ function processCpuMs(pid: number): number | null {
 }
 
 /** CPU ms of every process called `postgres` (the server and its backends), or null without /proc. */
-function postgresCpuMs(): number | null {
+export function postgresCpuMs(): number | null {
   let dirs: string[];
   try {
     dirs = fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d));

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: export throughput and peak memory per format against a
- * raw read-and-write baseline, and API latency under load, on PostgreSQL and
- * on embedded PGlite, in one run on one machine. See README "Benchmark".
+ * raw read-and-write baseline, the same exports end to end through the built
+ * app (bench/e2e.ts), and API latency under load, on PostgreSQL and on
+ * embedded PGlite, in one run on one machine. See bench/README.md.
  *
  * Options:
  *   --quick             100k measurements only, CSV + Excel, shorter API runs
@@ -13,14 +14,31 @@
  *   --skip-schedules    no schedules figure (10,000 due in one minute on PostgreSQL; bench/schedules.ts)
  *   --skip-webhooks     no webhook figure (1,000 exports × 3 endpoints on the embedded default; bench/webhooks.ts)
  *   --skip-bundles      no bundle figure (20 documents × 5 formats vs 100 single exports on PostgreSQL; bench/bundles.ts)
+ *   --pages-per-document N  sheets per document of the projects the exports part seeds (default: about 2,500
+ *                       measurements a sheet, at most 100; the end-to-end part always seeds 5 × 40, as issue 18 measured)
+ *   --skip-e2e          no end-to-end part (bench/e2e.ts: the built app per mode, POST → completed, server RSS)
+ *   --e2e-modes m,…     embedded,pg-disk,pg-s3 (default all three; the pg modes need PostgreSQL, embedded not --skip-pglite)
+ *   --e2e-sizes n,…     measurement counts of the end-to-end part (default: --sizes)
+ *   --e2e-formats f,…   csv,excel,ost,json,pdf (default all; PDF only on projects under PDF_MAX_ROWS)
+ *   --e2e-import N      embedded mode: import N measurements through POST /api/projects after its exports and report
+ *                       idle RSS after (default the largest e2e size; 0: no import)
+ *   --e2e-log-level L   LOG_LEVEL of the app in the end-to-end part (default warn)
+ *   --e2e-report        with --skip-e2e: print the end-to-end tables, targets and comparison of the latest
+ *                       figures (bench/.data/e2e-latest.json) without measuring
+ *   --e2e-poll-ms N     poll interval of GET /api/exports/{id} (default 50; a long one shows what polling costs)
  *   --reuse             keep the seeded databases of the previous run (no reset, no seeding)
  *   --csv-in-database   export children run with EXPORTS_CSV_IN_DATABASE=true (the database writes CSV rows)
  *   --no-build          use .next as it is, even when stale
  *   --profile FORMAT    run that format's export children under --cpu-prof (bench/.data/profiles);
- *                       --profile api runs the app under load that way
+ *                       --profile api runs the app under load that way, --profile e2e the end-to-end servers
  *   --duration S        seconds per API load test (default 10)
  *   --repeat N          run each export and its baseline N times (default 3, --quick 1); report the
- *                       median time and the median peak RSS (every run's figures are in results.json)
+ *                       median time and the median peak RSS (every run's figures are in results.json);
+ *                       the end-to-end exports likewise
+ *
+ * --quick makes the end-to-end part one run of every format at 100k. Partial runs add up: the
+ * end-to-end tables, targets and the e2e/child comparison use the latest figure of each mode, size
+ * and format (bench/.data/e2e-latest.json, exports-latest.json), each shown with when it was measured.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -41,6 +59,19 @@ import {
   type Target,
 } from "./common";
 import { contentBench, FIFTEEN_COLUMNS, MAP_PROJECT, type ContentFigures } from "./content";
+import {
+  compareWithChild,
+  E2E_FORMATS,
+  E2E_MODES,
+  e2eBench,
+  e2eChecks,
+  mergeChild,
+  mergeE2e,
+  type ChildFigure,
+  type E2eFormat,
+  type E2eMode,
+  type E2eResults,
+} from "./e2e";
 import type { ChildResult } from "./export-child";
 import { bundlesBench } from "./bundles";
 import { schedulesBench } from "./schedules";
@@ -109,6 +140,15 @@ const { values: args } = parseArgs({
     "skip-schedules": { type: "boolean", default: false },
     "skip-webhooks": { type: "boolean", default: false },
     "skip-bundles": { type: "boolean", default: false },
+    "skip-e2e": { type: "boolean", default: false },
+    "pages-per-document": { type: "string" },
+    "e2e-modes": { type: "string" },
+    "e2e-sizes": { type: "string" },
+    "e2e-formats": { type: "string" },
+    "e2e-import": { type: "string" },
+    "e2e-log-level": { type: "string" },
+    "e2e-poll-ms": { type: "string" },
+    "e2e-report": { type: "boolean", default: false },
     reuse: { type: "boolean", default: false },
     "csv-in-database": { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
@@ -125,9 +165,17 @@ const apiDuration = Number(args.duration ?? (args.quick ? 5 : 10));
 // Peak RSS moves by ±5–10 MiB between identical runs (when V8 collects is not up to us), so
 // each figure is the median of several runs; a single run could pass or fail the flatness check on luck.
 const repeat = Math.max(1, Number(args.repeat ?? (args.quick ? 1 : 3)));
+const e2eModes = (args["e2e-modes"] ? args["e2e-modes"].split(",") : [...E2E_MODES]) as E2eMode[];
+for (const m of e2eModes) if (!E2E_MODES.includes(m)) throw new Error(`unknown end-to-end mode ${m} (${E2E_MODES.join(", ")})`);
+const e2eSizes = args["e2e-sizes"] ? args["e2e-sizes"].split(",").map((s) => Number(s.replace(/[_,]/g, ""))) : sizes;
+const e2eFormats = (args["e2e-formats"] ? args["e2e-formats"].split(",") : [...E2E_FORMATS]) as E2eFormat[];
+for (const f of e2eFormats) if (!E2E_FORMATS.includes(f)) throw new Error(`unknown format ${f}`);
+const e2ePollMs = Number(args["e2e-poll-ms"] ?? 50);
+const e2eImport = Number(args["e2e-import"] ?? Math.max(...e2eSizes));
 const serverUrl = process.env.BENCH_DATABASE_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 
 const runStarted = performance.now();
+const runStartedAt = new Date().toISOString();
 fs.mkdirSync(BENCH_DATA, { recursive: true });
 const logFile = path.join(BENCH_DATA, "bench.log");
 fs.writeFileSync(logFile, `bench started ${new Date().toISOString()}\n`);
@@ -183,7 +231,7 @@ async function exportBench(target: Target, dataDir: string): Promise<{ seeds: Se
   }
   for (const size of sizes.filter((n) => !seeds.some((s) => s.measurements === n))) {
     log(`  seeding ${fmt.n(size)} measurements …`);
-    const s = await seed(target, dataDir, size);
+    const s = await seed(target, dataDir, size, args["pages-per-document"] ? ["--pages-per-document", args["pages-per-document"]] : []);
     log(`  seeded ${fmt.n(size)} in ${s.seconds.toFixed(1)} s (${fmt.n(size / s.seconds)} rows/s)`);
     seeds.push(s);
   }
@@ -392,14 +440,16 @@ async function main() {
   // The build comes first: when it fails, the run says so at once and still measures the exports.
   let build: Awaited<ReturnType<typeof ensureBuild>> | null = null;
   let buildError: string | null = null;
-  if (!args["skip-api"] && targets.length) {
+  const drivers = new Set(targets.map((t) => t.target.driver));
+  const runE2e = !args["skip-e2e"] && e2eModes.some((m) => drivers.has(m === "embedded" ? "pglite" : "postgres"));
+  if ((!args["skip-api"] || runE2e) && targets.length) {
     log(`\n== Build`);
     try {
       build = args["no-build"] ? { built: false, seconds: 0, reason: "--no-build" } : await ensureBuild(log, logFile);
       log(build.built ? `  built in ${build.seconds.toFixed(0)} s` : `  .next is ${build.reason}`);
     } catch (err) {
       buildError = err instanceof Error ? err.message : String(err);
-      log(`  ${buildError}\n  The API part is skipped.`);
+      log(`  ${buildError}\n  The API and end-to-end parts are skipped.`);
     }
   }
 
@@ -423,6 +473,35 @@ async function main() {
       }
     }
   }
+
+  // End to end through the built app (bench/e2e.ts), after the child-process figures it is compared with.
+  let e2e: E2eResults | null = null;
+  if (runE2e && build) {
+    const modes = e2eModes.filter((m) => drivers.has(m === "embedded" ? "pglite" : "postgres"));
+    log(`\n== End to end (${modes.join(", ")}; ${e2eSizes.map((n) => fmt.n(n)).join(", ")}; ${e2eFormats.join(", ")})`);
+    e2e = await e2eBench({
+      modes,
+      sizes: e2eSizes,
+      formats: e2eFormats,
+      repeat,
+      serverUrl,
+      reuse: args.reuse,
+      importMeasurements: e2eImport,
+      pdfMaxRows: PDF_MAX_ROWS,
+      pollMs: e2ePollMs,
+      logLevel: args["e2e-log-level"] ?? "warn",
+      profileDir: args.profile === "e2e" ? path.join(BENCH_DATA, "profiles") : undefined,
+      log,
+      logFile,
+    });
+    log(`  [${elapsed()}]`);
+  }
+  // Runs of some modes, sizes or formats add up (bench/.data/e2e-latest.json, exports-latest.json): the tables,
+  // targets and comparison cover the latest figure of each, and say when each was measured.
+  const childFigures: ChildFigure[] = mergeChild(runs, runStartedAt);
+  const e2eAll = e2e ? mergeE2e(e2e, runStartedAt) : args["e2e-report"] ? mergeE2e({ modes: [], figures: [] }, runStartedAt) : null;
+  const e2eChecksList = e2eAll ? e2eChecks(e2eAll) : [];
+  const comparison = e2eAll ? compareWithChild(e2eAll, childFigures) : [];
 
   const api: ApiFigures[] = [];
   let apiError: string | null = null;
@@ -497,9 +576,28 @@ async function main() {
     schedules: schedules?.figures ?? null,
     webhooks: webhooks?.figures ?? null,
     bundles: bundles?.figures ?? null,
+    e2e: e2eAll
+      ? {
+          options: e2e
+            ? {
+                modes: e2e.modes.map((m) => m.mode),
+                sizes: e2eSizes,
+                formats: e2eFormats,
+                repeat,
+                importMeasurements: e2eImport,
+                pollMs: e2ePollMs,
+              }
+            : "--e2e-report: figures of earlier runs only",
+          thisRun: e2e,
+          // With earlier runs' figures for what this one left out (measuredAt says which).
+          merged: e2eAll,
+          checks: e2eChecksList,
+          comparison,
+        }
+      : null,
     api: api.map((a) => ({ ...a })),
     build,
-    errors: { build: buildError, api: apiError },
+    errors: { build: buildError, api: apiError, e2e: e2e?.modes.filter((m) => m.error).map((m) => `${m.mode}: ${m.error}`) ?? [] },
     checks: checkList,
     totalSeconds,
   };
@@ -542,6 +640,7 @@ async function main() {
       ),
     );
   }
+  if (e2eAll) printE2e(e2eAll, e2eChecksList, comparison);
   if (api.length) {
     log(`\n## API (${api[0].list.connections} connections, ${apiDuration} s each; API key auth)\n`);
     const rows: (string | number)[][] = [];
@@ -593,11 +692,139 @@ async function main() {
     log(`\nAPI part incomplete: ${buildError ?? apiError}`);
     process.exitCode = 1;
   }
+  for (const m of e2e?.modes ?? [])
+    if (m.error) {
+      log(`\nEnd-to-end part incomplete: ${m.mode}: ${m.error}`);
+      process.exitCode = 1;
+    }
   log(
     `\nTotal ${(totalSeconds / 60).toFixed(1)} min; load average at end ${os
       .loadavg()
       .map((l) => l.toFixed(2))
       .join(" ")}. Figures in bench/results.json, logs in bench/.data/.`,
+  );
+}
+
+function printE2e(e2e: E2eResults, checkList: ReturnType<typeof e2eChecks>, comparison: ReturnType<typeof compareWithChild>) {
+  const opt = (v: number | null) => (v === null ? "–" : fmt.s(v));
+  // Figures from earlier runs (partial runs add up) carry their time; this run's are marked "now".
+  const when = (at?: string) => (!at || at === runStartedAt ? "now" : at.slice(5, 16).replace("T", " "));
+  log(
+    `\n## End to end (POST /api/projects/{id}/export → GET /api/exports/{id} says completed, polled every ${e2ePollMs} ms; median of ${repeat}; ` +
+      `pipeline = the export's started → completed; server CPU = the next start process tree's; RSS = that tree's)\n`,
+  );
+  log(
+    table(
+      [
+        "mode",
+        "project",
+        "format",
+        "MiB",
+        "seconds",
+        "POST s",
+        "queue s",
+        "pipeline s",
+        "server CPU s",
+        "peak RSS +MiB",
+        "idle after MiB",
+        "polls p90/max ms",
+        "progress writes",
+        "measured",
+      ],
+      e2e.figures.map((f) => [
+        f.mode,
+        fmt.n(f.size),
+        f.format,
+        (f.bytes / MB).toFixed(1),
+        fmt.s(f.seconds),
+        f.postSeconds === undefined ? "–" : f.postSeconds.toFixed(2),
+        f.queueSeconds === null ? "–" : f.queueSeconds.toFixed(2),
+        opt(f.pipelineSeconds),
+        opt(f.cpuSeconds) + (f.storeCpuSeconds !== null ? ` (+s3rver ${fmt.s(f.storeCpuSeconds)})` : ""),
+        f.peakIncreaseMb.toFixed(0),
+        f.idleAfterMb.toFixed(0),
+        `${f.pollP90Ms.toFixed(0)}/${f.pollMaxMs.toFixed(0)}`,
+        f.progressWrites,
+        when(f.measuredAt),
+      ]),
+    ),
+  );
+  log(`\n## Server memory per mode (RSS of the whole process tree, MiB)\n`);
+  log(
+    table(
+      [
+        "mode",
+        "start s",
+        "processes",
+        "status poll ms (CPU ms)",
+        "idle after start",
+        "after warm-up",
+        "after the exports",
+        "after import",
+        "import",
+        "measured",
+      ],
+      e2e.modes.map((m) => [
+        m.mode,
+        m.startupSeconds.toFixed(1),
+        m.processes.length,
+        `${m.idlePollMedianMs.toFixed(1)} (${m.idlePollCpuMs?.toFixed(1) ?? "–"})`,
+        m.idleAfterStartMb.toFixed(0),
+        m.idleAfterWarmupMb.toFixed(0),
+        m.idleAfterExportsMb.toFixed(0),
+        m.import ? m.import.idleAfterMb.toFixed(0) : "–",
+        m.import
+          ? `${fmt.n(m.import.measurements)} measurements in ${m.import.bodies.length} request(s), ${fmt.s(m.import.seconds)} s, peak ${m.import.peakMb.toFixed(0)} MiB` +
+            (m.import.note ? `; ${m.import.note}` : "")
+          : m.error
+            ? `failed: ${m.error.split("\n")[0]}`
+            : "–",
+        when(m.measuredAt),
+      ]),
+    ),
+  );
+  log(`\n## End-to-end targets (issue 18)\n`);
+  log(
+    table(
+      ["target", "requirement", "figure", "met"],
+      checkList.map((c) => [c.target, c.requirement, c.figure, c.pass === null ? "–" : c.pass ? "met" : "NOT MET"]),
+    ),
+  );
+  log(
+    `\n## End to end vs child process (the child-process export part's figures; ratio = e2e / child wall time, flagged > 1.3×; ` +
+      `pipeline = the server's started → completed / child; CPU = server tree CPU / child CPU)\n`,
+  );
+  log(
+    comparison.length
+      ? table(
+          [
+            "mode",
+            "project",
+            "format",
+            "e2e s",
+            "child s",
+            "e2e/child",
+            "pipeline/child",
+            "CPU e2e/child",
+            "peak RSS + e2e/child MiB",
+            "",
+            "measured e2e / child",
+          ],
+          comparison.map((c) => [
+            c.mode,
+            fmt.n(c.size),
+            c.format,
+            fmt.s(c.e2eSeconds),
+            fmt.s(c.childSeconds),
+            `${c.ratio.toFixed(2)}×`,
+            c.pipelineRatio === null ? "–" : `${c.pipelineRatio.toFixed(2)}×`,
+            c.cpuRatio === null ? "–" : `${c.cpuRatio.toFixed(2)}×`,
+            `${c.peakRssE2eMb.toFixed(0)} / ${c.peakRssChildMb.toFixed(0)}`,
+            c.flagged ? "> 1.3×" : "",
+            `${when(c.e2eMeasuredAt)} / ${when(c.childMeasuredAt)}`,
+          ]),
+        )
+      : "(no child-process figures of the same driver, size and format to compare with)",
   );
 }
 

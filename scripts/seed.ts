@@ -26,7 +26,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { DbHandle } from "@/db";
 
-type MeasurementType = "linear" | "area" | "volume" | "count";
+export type MeasurementType = "linear" | "area" | "volume" | "count";
 
 type ConditionSpec = {
   name: string;
@@ -216,7 +216,7 @@ export type SeedResult = {
   seconds: number;
 };
 
-function prng(seed: number) {
+export function prng(seed: number) {
   let s = seed >>> 0 || 1;
   return () => {
     // xorshift32: fast and good enough for test data.
@@ -232,7 +232,7 @@ function prng(seed: number) {
 const r2 = (n: number) => Math.round(n * 100) / 100;
 
 /** A geometry of the condition's kind; every geometry type occurs (SPEC §6.6). */
-function shape(type: MeasurementType, rnd: () => number): { geometryType: string; geometry: string; quantity: number } {
+export function shape(type: MeasurementType, rnd: () => number): { geometryType: string; geometry: string; quantity: number } {
   const x = r2(rnd() * 3000);
   const y = r2(rnd() * 2000);
   switch (type) {
