@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { getDb } from "@/db";
 import { conditions, measurements, pages } from "@/db/schema";
 import { RENDERERS } from "@/lib/exports/formats";
+import { COLUMN_IDS } from "@/lib/exports/formats/columns";
 import type { ExportSource, SqlRowsPart } from "@/lib/exports/formats/types";
 import type { NormalisedOptions } from "@/lib/exports/schemas";
 import { loadExportSource } from "@/lib/exports/source";
@@ -89,30 +90,7 @@ function firstDifference(a: string, b: string): { line: number; database: string
   return null;
 }
 
-const ALL_COLUMNS = [
-  "condition",
-  "document",
-  "page",
-  "sheet_number",
-  "sheet_title",
-  "geometry_type",
-  "quantity",
-  "unit",
-  "coordinates",
-  "verified",
-  "ai_generated",
-  "notes",
-  "measurement_id",
-  "condition_id",
-  "building",
-  "area",
-  "elevation",
-  "category",
-  "scope",
-  "color",
-  "unit_cost",
-  "extended_cost",
-];
+const ALL_COLUMNS = [...COLUMN_IDS];
 
 describe("CSV rows written by the database", () => {
   let nasty: Imported;
