@@ -38,13 +38,19 @@ export type PGliteClient = PGliteQueries & {
 
 const WORKER_FILE = path.join(process.cwd(), "db", "pglite-worker.mjs");
 
-/** How long the database has nothing to do before its memory is looked at. */
-const IDLE_CHECK_MS = 30_000;
+/** How often the database's busy share and the process's memory are looked at. */
+const WINDOW_MS = 30_000;
+/**
+ * Busy for less than this share of a window counts as idle: the runner's
+ * sweeps and ticks, and a dashboard polling every 2 s, keep it well under;
+ * an export or an import keeps it near 1.
+ */
+const IDLE_BUSY_SHARE = 0.02;
 /** The process grown past its size right after the database opened by more than this: the thread is restarted. */
 const RECYCLE_GROWTH_BYTES = 128 * 1024 * 1024;
 
 /** When the thread is restarted to give memory back (recycleIfGrown). */
-type Recycle = { idleMs: number; growthBytes: number };
+type Recycle = { windowMs: number; growthBytes: number };
 
 export class PGliteThread implements PGliteClient {
   private worker!: Worker;
@@ -55,12 +61,13 @@ export class PGliteThread implements PGliteClient {
   private openTransactions = 0;
   /** The process's RSS right after the database opened. */
   private baseRss = 0;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private windowTimer: NodeJS.Timeout | null = null;
+  /** Milliseconds with a call in flight in the current window, and since when one has been. */
+  private busyMs = 0;
+  private busySince = 0;
   /** A restart under way; calls wait for it. */
   private restarting: Promise<void> | null = null;
   private closed = false;
-  /** Whether anything ran since the last look at the memory. */
-  private workedSinceCheck = false;
 
   private constructor(
     private readonly dataDir: string | undefined,
@@ -77,8 +84,13 @@ export class PGliteThread implements PGliteClient {
     options: Omit<PGliteOptions, "dataDir"> = {},
     recycle: Partial<Recycle> = {},
   ): Promise<PGliteThread> {
-    const thread = new PGliteThread(dataDir, options, { idleMs: IDLE_CHECK_MS, growthBytes: RECYCLE_GROWTH_BYTES, ...recycle });
+    const thread = new PGliteThread(dataDir, options, { windowMs: WINDOW_MS, growthBytes: RECYCLE_GROWTH_BYTES, ...recycle });
     await thread.start();
+    // An in-memory database is never restarted: it would come back empty.
+    if (dataDir !== undefined) {
+      thread.windowTimer = setInterval(() => void thread.endOfWindow(), thread.recycle.windowMs);
+      thread.windowTimer.unref();
+    }
     return thread;
   }
 
@@ -113,13 +125,12 @@ export class PGliteThread implements PGliteClient {
       return result;
     } finally {
       this.openTransactions--;
-      this.settled();
     }
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    if (this.idleTimer) clearTimeout(this.idleTimer);
+    if (this.windowTimer) clearInterval(this.windowTimer);
     await this.restarting;
     if (this.failure) return;
     await this.call({ op: "close" });
@@ -131,18 +142,23 @@ export class PGliteThread implements PGliteClient {
    * million-row export's counts, a bulk import) grows the thread's native
    * memory by 300+ MiB, which it keeps — it is neither PGlite's WebAssembly
    * memory (16MB buffers, 128 MiB in all, unchanged) nor a JavaScript heap,
-   * and only ending the thread returns it (626 -> 225 MiB measured). When the
-   * database has been idle for IDLE_CHECK_MS and the process has grown by
-   * more than RECYCLE_GROWTH_BYTES since it opened, the thread closes it (a
+   * and only ending the thread returns it (626 -> 225 MiB measured). Every
+   * WINDOW_MS: when the database was busy for less than IDLE_BUSY_SHARE of
+   * the window (the runner's timers query it every few seconds, so "no
+   * query at all" never happens) and the process has grown by more than
+   * RECYCLE_GROWTH_BYTES since it opened, the thread closes the database (a
    * clean shutdown, with a checkpoint) and opens it again on a fresh thread;
-   * the next query waits for that (~0.3 s on a million-row database). Nothing
-   * is in flight then and no transaction is open. Growth for other reasons
-   * (the renderers' heap) costs a needless restart at worst.
+   * queries wait for that (~0.3 s on a million-row database). Nothing is in
+   * flight then and no transaction is open. Growth for other reasons (the
+   * renderers' heap) costs a needless restart at worst.
    */
-  private async recycleIfGrown(): Promise<void> {
-    this.idleTimer = null;
-    if (!this.isIdle()) return;
-    this.workedSinceCheck = false;
+  private async endOfWindow(): Promise<void> {
+    const now = performance.now();
+    const busy = this.busyMs + (this.calls.size > 0 ? now - this.busySince : 0);
+    this.busyMs = 0;
+    if (this.calls.size > 0) this.busySince = now;
+    const quiet = busy < this.recycle.windowMs * IDLE_BUSY_SHARE;
+    if (!quiet || this.restarting || this.failure || this.closed || this.calls.size > 0 || this.openTransactions > 0) return;
     if (process.memoryUsage.rss() - this.baseRss <= this.recycle.growthBytes) return;
     this.restarting = (async () => {
       await this.post({ op: "close" });
@@ -158,17 +174,6 @@ export class PGliteThread implements PGliteClient {
     }
   }
 
-  private isIdle(): boolean {
-    return !this.closed && !this.restarting && !this.failure && this.calls.size === 0 && this.openTransactions === 0;
-  }
-
-  /** After a call or transaction ends: when nothing else is going on, look at the memory a little later. */
-  private settled(): void {
-    if (this.dataDir === undefined || this.idleTimer || !this.workedSinceCheck || !this.isIdle()) return;
-    this.idleTimer = setTimeout(() => void this.recycleIfGrown(), this.recycle.idleMs);
-    this.idleTimer.unref();
-  }
-
   private async start(): Promise<void> {
     const worker = new Worker(WORKER_FILE, { workerData: { dataDir: this.dataDir, options: this.options } });
     worker.unref();
@@ -176,10 +181,12 @@ export class PGliteThread implements PGliteClient {
       const call = this.calls.get(message.id);
       if (!call) return;
       this.calls.delete(message.id);
-      if (this.calls.size === 0) worker.unref();
+      if (this.calls.size === 0) {
+        worker.unref();
+        this.busyMs += performance.now() - this.busySince;
+      }
       if (message.ok) call.resolve(message.result);
       else call.reject(reviveError(message.error ?? {}));
-      this.settled();
     });
     // The worker is gone (out of memory, a crash in WebAssembly): every call waiting and every later one fails.
     const gone = (err: Error) => {
@@ -215,11 +222,6 @@ export class PGliteThread implements PGliteClient {
   }
 
   private async call(message: Record<string, unknown>): Promise<unknown> {
-    this.workedSinceCheck = true;
-    if (this.idleTimer) {
-      clearTimeout(this.idleTimer);
-      this.idleTimer = null;
-    }
     if (this.restarting) await this.restarting;
     return this.post(message);
   }
@@ -230,7 +232,10 @@ export class PGliteThread implements PGliteClient {
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
       // A call waiting keeps the process alive; an idle database does not.
-      if (this.calls.size === 1) this.worker.ref();
+      if (this.calls.size === 1) {
+        this.worker.ref();
+        this.busySince = performance.now();
+      }
       this.worker.postMessage({ ...message, id });
     });
   }
