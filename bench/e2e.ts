@@ -35,7 +35,7 @@ const WARMUP_MEASUREMENTS = 1000;
 const SAMPLE_MS = 50;
 /** How long after an export completes its "idle after" RSS is read. */
 const IDLE_AFTER_MS = 3000;
-/** How long the embedded server is left idle before its settled RSS is read: past the database thread's 30 s idle restart. */
+/** How long the embedded server is left idle before its settled RSS is read: past the database thread's restart after a quiet 30 s window. */
 const SETTLE_MS = 45_000;
 const EXPORT_TIMEOUT_MS = 15 * 60 * 1000;
 /** PROJECT_IMPORT_BODY_LIMIT (lib/takeoff/service.ts): `POST /api/projects` refuses larger bodies with 413. */
@@ -769,7 +769,7 @@ export async function e2eBench(opts: E2eOptions): Promise<E2eResults> {
       }
       modeFig.idleAfterExportsMb = sampler.mark() / MB;
       if (mode === "embedded" && results.figures.some((f) => f.mode === mode && f.size === MILLION)) {
-        // The embedded database thread gives its memory back once idle 30 s (db/pglite-thread.ts).
+        // The embedded database thread gives its memory back after a quiet 30 s window (db/pglite-thread.ts).
         await sleep(SETTLE_MS);
         modeFig.idleSettledMb = sampler.mark() / MB;
         log(
